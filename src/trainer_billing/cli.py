@@ -1,0 +1,187 @@
+"""The ``trainer-billing`` command.
+
+Exit codes: 0 when all is fine, 1 when the input has errors, 2 when the
+input cannot be read or the arguments are wrong (with a one-line reason,
+never a traceback).
+"""
+
+import argparse
+import json
+import sys
+
+from trainer_billing import claim, npi, scrub, units
+
+OK, HAS_ERRORS, UNREADABLE = 0, 1, 2
+
+
+class UsageError(Exception):
+    """Arguments that cannot be used; the message says why."""
+
+
+def _print_json(data):
+    print(json.dumps(data, indent=2, ensure_ascii=False))
+
+
+def check_claim(args):
+    results, status = [], OK
+    for path in args.files:
+        try:
+            data = claim.load(path)
+        except claim.ClaimFileError as error:
+            status = UNREADABLE
+            results.append({"file": path, "readable": False,
+                            "problems": [str(p) for p in error.problems],
+                            "findings": []})
+            continue
+        findings = scrub.check(data)
+        if scrub.errors(findings) and status == OK:
+            status = HAS_ERRORS
+        results.append({"file": path, "readable": True, "problems": [],
+                         "findings": [f.to_dict() for f in findings]})
+    if args.json:
+        _print_json(results)
+        return status
+    for result in results:
+        if not result["readable"]:
+            for problem in result["problems"]:
+                print(f"{result['file']}: cannot read: {problem}")
+            continue
+        if not result["findings"]:
+            print(f"{result['file']}: no problems found")
+        for f in result["findings"]:
+            print(f"{result['file']}: {scrub.Finding(**f)}")
+    return status
+
+
+def _minutes(pairs):
+    minutes = {}
+    for pair in pairs:
+        code, sep, value = pair.partition("=")
+        if not sep or not code or not value.strip().isdigit():
+            raise UsageError(
+                f"{pair!r}: write CODE=MINUTES with whole minutes, "
+                "e.g. 97110=33")
+        minutes[code.strip().upper()] = \
+            minutes.get(code.strip().upper(), 0) + int(value)
+    return minutes
+
+
+def units_command(args):
+    minutes = _minutes(args.pairs)
+    try:
+        result = units.billable_units(minutes, args.method)
+    except units.InvalidMinutes as error:
+        raise UsageError(str(error)) from None
+    rule = {"cms": "CMS 8-minute rule",
+            "ama": "AMA per-code midpoint rule"}[args.method]
+    total_minutes = sum(minutes.values())
+    total_units = sum(result.values())
+    if args.json:
+        _print_json({"method": args.method, "units": result,
+                     "total_units": total_units,
+                     "total_minutes": total_minutes})
+        return OK
+    for code, count in result.items():
+        print(f"{code}: {count} unit{'' if count == 1 else 's'} "
+              f"({minutes[code]} min)")
+    print(f"total: {total_units} unit{'' if total_units == 1 else 's'} "
+          f"for {total_minutes} timed minutes ({rule})")
+    return OK
+
+
+def npi_command(args):
+    status, results = OK, []
+    for number in args.numbers:
+        try:
+            npi.validate(number)
+            results.append({"npi": number, "valid": True, "reason": None})
+        except npi.InvalidNPI as error:
+            status = HAS_ERRORS
+            results.append({"npi": number, "valid": False,
+                            "reason": error.reason,
+                            "message": error.message})
+    if args.json:
+        _print_json(results)
+        return status
+    for r in results:
+        if r["valid"]:
+            print(f"{r['npi']}: valid")
+        else:
+            print(f"{r['npi']}: invalid ({r['reason']}): {r['message']}")
+    return status
+
+
+def start_command(args):
+    from trainer_billing import course
+    course.start(book_port=args.book_port, lab_port=args.lab_port)
+    return OK
+
+
+def build_book_command(args):
+    from trainer_billing import course
+    path = course.build_book(force=args.force)
+    print(f"book built: {path}")
+    return OK
+
+
+def parser():
+    """Return the argument parser of the ``trainer-billing`` command."""
+    top = argparse.ArgumentParser(
+        prog="trainer-billing",
+        description="Insurance Billing for Personal Trainers: course "
+                    "tools.")
+    sub = top.add_subparsers(dest="command", required=True,
+                             metavar="COMMAND")
+
+    p = sub.add_parser("check-claim", help="check claim files (JSON)")
+    p.add_argument("files", nargs="+", metavar="FILE")
+    p.add_argument("--json", action="store_true",
+                   help="print findings as JSON")
+    p.set_defaults(run=check_claim)
+
+    p = sub.add_parser("units",
+                       help="billable units for timed 15-minute codes")
+    p.add_argument("pairs", nargs="+", metavar="CODE=MINUTES")
+    p.add_argument("--method", choices=units.METHODS, default="cms",
+                   help="cms: 8-minute rule, minutes pooled (default); "
+                        "ama: per-code midpoint rule")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(run=units_command)
+
+    p = sub.add_parser("npi", help="check NPIs")
+    p.add_argument("numbers", nargs="+", metavar="NUMBER")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(run=npi_command)
+
+    p = sub.add_parser("start", help="serve the book and JupyterLab on "
+                                     "127.0.0.1")
+    p.add_argument("--book-port", type=int, default=None)
+    p.add_argument("--lab-port", type=int, default=None)
+    p.set_defaults(run=start_command)
+
+    p = sub.add_parser("build-book", help="build the book (offline, "
+                                          "warnings as errors)")
+    p.add_argument("--force", action="store_true",
+                   help="rebuild even if nothing changed")
+    p.set_defaults(run=build_book_command)
+    return top
+
+
+def main(argv=None):
+    """Run the command line; return the exit code."""
+    args = parser().parse_args(argv)
+    try:
+        return args.run(args)
+    except UsageError as error:
+        print(f"trainer-billing {args.command}: {error}", file=sys.stderr)
+        return UNREADABLE
+    except KeyboardInterrupt:
+        return OK
+    except Exception as error:  # never a traceback for the user
+        print(f"trainer-billing {args.command}: {type(error).__name__}: "
+              f"{error}", file=sys.stderr)
+        return UNREADABLE
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,580 @@
+"""The claim checker: what a billing office's scrubber would reject, and
+what a personal trainer may not bill, before a claim goes to a payer.
+
+``check(claim)`` returns findings, each naming its rule, severity, the
+CMS-1500 item (and service line) it belongs to, what is wrong and what to
+do. It works on drafts too: a missing or malformed value is a finding,
+never an exception. A rule that is uncertain warns rather than rejects,
+because rejecting a valid claim is worse than missing a doubtful one.
+
+Every rule is listed in RULES with its source. Item rules follow the
+NUCC 1500 Claim Form Reference Instruction Manual (02/12 form) as
+summarised in FACTS.md section F; who may bill therapy codes follows
+42 CFR 410.60 and CMS's 2005 end of "incident to" therapy by non-
+therapists (FACTS.md section 1.1, claim 3).
+
+>>> import json, pathlib
+>>> sample = json.loads(pathlib.Path('datasets/claims/valid_sample.json')
+...                     .read_text())
+>>> check(sample)
+[]
+>>> sample['lines'][0]['pointers'] = ['E']
+>>> [(f.rule, f.item, f.line) for f in check(sample)]
+[('pointer-unknown', '24E', 1)]
+"""
+
+import dataclasses
+import datetime
+import decimal
+import re
+
+from trainer_billing import codes, npi
+
+MAX_DIAGNOSES = 12
+MAX_LINES = 6
+MAX_POINTERS = 4
+POINTER_LETTERS = "ABCDEFGHIJKL"
+
+COVERAGES = ("medicare", "medicaid", "tricare", "champva",
+             "group_health_plan", "feca_black_lung", "other")
+SEXES = ("F", "M", "U")
+RELATIONSHIPS = ("self", "spouse", "child", "other")
+QUALIFIERS = ("DN", "DK", "DQ")
+TAX_ID_TYPES = ("EIN", "SSN")
+
+NUCC = "NUCC 1500 Claim Form Reference Instruction Manual, 02/12 form"
+
+#: What a trainer can do instead of billing a therapy code in their own
+#: name (FACTS.md sections 1.1 claims 3, 4 and 11, and M).
+TRAINER_ROUTES = (
+    "give the client a superbill with S9451 (exercise class) where the "
+    "payer accepts it; support an HSA/FSA claim with the physician's "
+    "letter of medical necessity; become, or work for, a CDC-recognised "
+    "MDPP supplier; or work as auxiliary personnel in a physician's "
+    "supervised-exercise or cardiac-rehab program, which bills under its "
+    "own NPI")
+
+
+@dataclasses.dataclass(frozen=True)
+class Rule:
+    """One check of the catalog."""
+    id: str
+    severity: str
+    item: str
+    title: str
+    source: str
+
+
+RULES = {r.id: r for r in (
+    Rule("required", "error", "various",
+         "Items the payer needs are filled in", NUCC),
+    Rule("choice", "error", "various",
+         "A value is one of the form's choices", NUCC),
+    Rule("npi-invalid", "error", "17b/24J/33a",
+         "Every NPI has 10 digits, starts with 1 or 2 and has the right "
+         "check digit", "CMS, NPI check digit requirements"),
+    Rule("diagnosis-unknown", "error", "21",
+         "Each diagnosis is an ICD-10-CM code", codes.ICD10CM_RELEASE),
+    Rule("diagnosis-not-billable", "error", "21",
+         "Each diagnosis is coded to its last character",
+         codes.ICD10CM_RELEASE),
+    Rule("diagnosis-limit", "error", "21",
+         "At most 12 diagnoses, A to L", NUCC),
+    Rule("diagnosis-repeated", "warning", "21",
+         "No diagnosis is listed twice", NUCC),
+    Rule("line-limit", "error", "24",
+         "At most 6 service lines", NUCC),
+    Rule("pointer-letter", "error", "24E",
+         "Pointers are letters A to L, not codes or numbers", NUCC),
+    Rule("pointer-limit", "error", "24E",
+         "At most 4 pointers on a line", NUCC),
+    Rule("pointer-unknown", "error", "24E",
+         "Each pointer names a diagnosis entered in item 21", NUCC),
+    Rule("units-whole", "error", "24G",
+         "Units are whole numbers above zero", NUCC),
+    Rule("charge-format", "error", "24F/28",
+         "Amounts are written like 60.00", NUCC),
+    Rule("total-mismatch", "error", "28",
+         "The total charge is the sum of the line charges", NUCC),
+    Rule("date-invalid", "error", "3/24A",
+         "Dates are real calendar dates, YYYY-MM-DD", NUCC),
+    Rule("date-order", "error", "24A",
+         "A line's last date is not before its first", NUCC),
+    Rule("service-before-birth", "error", "24A",
+         "No service is dated before the patient's birth", NUCC),
+    Rule("date-in-future", "error", "3/24A",
+         "No date of birth or service is in the future", NUCC),
+    Rule("code-shape", "error", "24D",
+         "A CPT/HCPCS code has five characters", NUCC),
+    Rule("code-unknown", "warning", "24D",
+         "The code is in the course's code table",
+         "Course code table (data/procedures.csv)"),
+    Rule("who-may-bill", "error", "24D",
+         "The billing provider's type may bill the code",
+         "42 CFR 410.60; CMS end of incident-to therapy by non-therapists "
+         "(2005)"),
+)}
+
+
+@dataclasses.dataclass(frozen=True)
+class Finding:
+    """One problem found on a claim."""
+    rule: str
+    severity: str        # "error" or "warning"
+    item: str            # CMS-1500 item, e.g. "24E"
+    line: int | None     # 1-based service line, or None
+    message: str
+    fix: str
+
+    def to_dict(self):
+        """Return the finding as a plain dict (for JSON)."""
+        return dataclasses.asdict(self)
+
+    def __str__(self):
+        where = f"item {self.item}"
+        if self.line is not None:
+            where += f", line {self.line}"
+        return f"{self.severity} [{self.rule}] {where}: {self.message} " \
+               f"Fix: {self.fix}"
+
+
+class _Checker:
+    """Collects findings for one claim; one method per group of items."""
+
+    def __init__(self, claim, today):
+        self.claim = claim if isinstance(claim, dict) else {}
+        self.today = today
+        self.findings = []
+        self.birth = None        # the patient's date of birth, if real
+        self.entered = 0         # how many diagnoses item 21 has
+        self.line_total = None   # sum of the line charges, if all read
+
+    def add(self, rule, item, message, fix, line=None, severity=None):
+        self.findings.append(Finding(
+            rule, severity or RULES[rule].severity, item, line, message,
+            fix))
+
+    # Reading values that may be missing or of the wrong type -----------
+
+    def section(self, *keys):
+        value = self.claim
+        for key in keys:
+            value = value.get(key) if isinstance(value, dict) else None
+        return value if isinstance(value, dict) else {}
+
+    @staticmethod
+    def text(value):
+        if value is None:
+            return ""
+        return str(value).strip()
+
+    def required(self, value, item, what, fix, line=None):
+        if self.text(value):
+            return True
+        self.add("required", item, f"{what} is missing.", fix, line)
+        return False
+
+    def choice(self, value, choices, item, what):
+        value = self.text(value)
+        if value and value not in choices:
+            self.add("choice", item,
+                     f"{what} {value!r} is not one of the form's choices.",
+                     f"Use one of: {', '.join(choices)}.")
+
+    def date(self, value, item, what, line=None):
+        """Return the date in ``value``, or None (with a finding if the
+        text is there but is not a real date)."""
+        value = self.text(value)
+        if not value:
+            return None
+        try:
+            if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+                raise ValueError
+            day = datetime.date.fromisoformat(value)
+        except ValueError:
+            self.add("date-invalid", item,
+                     f"{what} {value!r} is not a real date.",
+                     "Write it as YYYY-MM-DD, e.g. 2026-03-09.", line)
+            return None
+        if day > self.today:
+            self.add("date-in-future", item,
+                     f"{what} {value} is after today ({self.today}).",
+                     "Bill only services already given; check the year.",
+                     line)
+        return day
+
+    def money(self, value, item, what, line=None):
+        """Return the amount in ``value`` as a Decimal, or None."""
+        value = self.text(value)
+        if not value:
+            return None
+        if not re.fullmatch(r"\d{1,7}\.\d{2}", value):
+            self.add("charge-format", item,
+                     f"{what} {value!r} is not an amount like 60.00.",
+                     "Write dollars and cents with a dot and no $ sign, "
+                     "e.g. 60.00.", line)
+            return None
+        return decimal.Decimal(value)
+
+    def check_npi(self, value, item, whose, line=None):
+        value = self.text(value)
+        if not value:
+            return
+        try:
+            npi.validate(value)
+        except npi.InvalidNPI as error:
+            fixes = {
+                "check digit": "Copy the NPI again from NPPES or the "
+                               "provider's letter; one digit is wrong.",
+                "first digit": "An NPI starts with 1 or 2; check that this "
+                               "is an NPI and not another ID.",
+            }
+            self.add("npi-invalid", item,
+                     f"The {whose} NPI is not valid ({error.reason}): "
+                     f"{error.message}.",
+                     fixes.get(error.reason,
+                               "Enter the 10 digits of the NPI."), line)
+
+    # The items ---------------------------------------------------------
+
+    def people(self):
+        claim = self.claim
+        self.required(claim.get("coverage"), "1", "The type of coverage",
+                      "Tick the plan type, e.g. group_health_plan.")
+        self.choice(claim.get("coverage"), COVERAGES, "1",
+                    "The type of coverage")
+        insured = self.section("insured")
+        self.required(insured.get("id"), "1a", "The insured's ID number",
+                      "Copy the member ID exactly as on the card.")
+        insured_name = self.section("insured", "name")
+        self.required(insured_name.get("last"), "4", "The insured's name",
+                      "Enter the policy holder's name as on the card.")
+        patient = self.section("patient")
+        name = self.section("patient", "name")
+        self.required(name.get("last"), "2", "The patient's last name",
+                      "Enter the name as on the insurance card.")
+        self.required(name.get("first"), "2", "The patient's first name",
+                      "Enter the name as on the insurance card.")
+        if self.required(patient.get("birth_date"), "3",
+                         "The patient's date of birth",
+                         "Enter it as YYYY-MM-DD."):
+            self.birth = self.date(patient.get("birth_date"), "3",
+                                   "The date of birth")
+        self.required(patient.get("sex"), "3", "The patient's sex",
+                      "Enter F, M or U as the plan records it.")
+        self.choice(patient.get("sex"), SEXES, "3", "The patient's sex")
+        address = self.section("patient", "address")
+        for key, what in (("street", "street"), ("city", "city"),
+                          ("state", "state"), ("zip", "ZIP code")):
+            self.required(address.get(key), "5",
+                          f"The patient's {what}",
+                          "Enter the patient's address.")
+        self.required(patient.get("relationship"), "6",
+                      "The patient's relationship to the insured",
+                      "Choose self, spouse, child or other.")
+        self.choice(patient.get("relationship"), RELATIONSHIPS, "6",
+                    "The relationship")
+
+    def referring(self):
+        referring = self.section("referring_provider")
+        if not any(self.text(v) for v in (
+                referring.get("npi"), referring.get("qualifier"),
+                self.section("referring_provider", "name").get("last"))):
+            return
+        self.required(self.section("referring_provider", "name")
+                      .get("last"), "17", "The referring provider's name",
+                      "Enter the name of the physician who referred the "
+                      "patient.")
+        self.required(referring.get("qualifier"), "17",
+                      "The referring provider's qualifier",
+                      "Enter DN (referring), DK (ordering) or DQ "
+                      "(supervising).")
+        self.choice(referring.get("qualifier"), QUALIFIERS, "17",
+                    "The qualifier")
+        if self.required(referring.get("npi"), "17b",
+                         "The referring provider's NPI",
+                         "Ask the referring office for its NPI, or look "
+                         "it up in NPPES."):
+            self.check_npi(referring.get("npi"), "17b", "referring")
+
+    def diagnoses(self):
+        diagnoses = self.claim.get("diagnoses")
+        if not isinstance(diagnoses, list):
+            diagnoses = []
+        self.entered = len(diagnoses)
+        if not diagnoses:
+            self.add("required", "21", "No diagnosis is entered.",
+                     "Enter the ICD-10-CM code(s) from the referral or the "
+                     "physician's note; a trainer does not diagnose.")
+            return
+        if len(diagnoses) > MAX_DIAGNOSES:
+            self.add("diagnosis-limit", "21",
+                     f"{len(diagnoses)} diagnoses are entered; the form "
+                     f"has room for {MAX_DIAGNOSES} (A to L).",
+                     "Keep the diagnoses the services treat; split the "
+                     "rest onto a second claim.")
+        seen = set()
+        for letter, raw in zip(POINTER_LETTERS + "?" * len(diagnoses),
+                               diagnoses):
+            code = codes.compact_diagnosis(raw) if raw is not None else ""
+            label = f"Diagnosis {letter}" if letter != "?" else "A diagnosis"
+            if not code:
+                self.add("required", "21", f"{label} is blank.",
+                         "Enter a code or remove the empty entry.")
+                continue
+            if code in seen:
+                self.add("diagnosis-repeated", "21",
+                         f"{label} ({raw}) is listed twice.",
+                         "List each diagnosis once and point to it.")
+            seen.add(code)
+            found = codes.diagnosis(code)
+            if found is None:
+                self.add("diagnosis-unknown", "21",
+                         f"{label} {raw!r} is not an ICD-10-CM code "
+                         f"({codes.ICD10CM_RELEASE}).",
+                         "Check the code in the referral; ICD-10-CM codes "
+                         "start with a letter, e.g. M54.50.")
+            elif not found.billable:
+                below = codes.billable_below(code)
+                shown = ", ".join(below[:8]) + (" ..." if len(below) > 8
+                                                 else "")
+                self.add("diagnosis-not-billable", "21",
+                         f"{label} {found.dotted} ({found.title}) is a "
+                         "category, not a billable code.",
+                         f"Use the full code from the physician's note: "
+                         f"{shown}.")
+
+    def lines(self):
+        lines = self.claim.get("lines")
+        if not isinstance(lines, list) or not lines:
+            self.add("required", "24", "No service line is entered.",
+                     "Add a line for each service: date, place, code, "
+                     "pointer, charge and units.")
+            self.line_total = None
+            return
+        if len(lines) > MAX_LINES:
+            self.add("line-limit", "24",
+                     f"{len(lines)} service lines are entered; one form "
+                     f"holds {MAX_LINES}.",
+                     "Put the other lines on a second claim.")
+        total = decimal.Decimal("0.00")
+        for number, line in enumerate(lines, start=1):
+            if not isinstance(line, dict):
+                line = {}
+            charge = self.line(number, line)
+            total = None if charge is None or total is None \
+                else total + charge
+        self.line_total = total
+
+    def line(self, number, line):
+        """Check one service line; return its charge, or None."""
+        if self.required(line.get("from"), "24A", "The date of service",
+                         "Enter the date the session took place.",
+                         number):
+            start = self.date(line.get("from"), "24A",
+                              "The date of service", number)
+            end = self.date(line.get("to"), "24A", "The last date",
+                            number) if self.text(line.get("to")) else start
+            if start and end and end < start:
+                self.add("date-order", "24A",
+                         f"The last date {end} is before the first "
+                         f"{start}.",
+                         "Swap the dates or use one line per day.", number)
+            birth = self.birth
+            if start and birth and start < birth:
+                self.add("service-before-birth", "24A",
+                         f"The date of service {start} is before the "
+                         f"patient's birth ({birth}).",
+                         "Check the year of the service and the date of "
+                         "birth.", number)
+        place = self.text(line.get("place_of_service"))
+        if self.required(place, "24B", "The place of service",
+                         "Enter the two-digit code, e.g. 11 for an "
+                         "office.", number) \
+                and not re.fullmatch(r"\d{2}", place):
+            self.add("choice", "24B",
+                     f"The place of service {place!r} is not a two-digit "
+                     "code.", "Enter e.g. 11 (office) or 12 (home).",
+                     number)
+        self.procedure(number, line)
+        self.pointers(number, line.get("pointers"))
+        self.units(number, line.get("units"))
+        self.check_npi(line.get("rendering_npi"), "24J", "rendering",
+                       number)
+        if self.required(line.get("charge"), "24F", "The line charge",
+                         "Enter what you charge for this line, e.g. "
+                         "60.00.", number):
+            return self.money(line.get("charge"), "24F",
+                              "The line charge", number)
+        return None
+
+    def procedure(self, number, line):
+        code = self.text(line.get("code")).upper()
+        if not self.required(code, "24D", "The procedure code",
+                             "Enter the CPT or HCPCS code.", number):
+            return
+        if not re.fullmatch(r"[0-9A-Z]{5}", code):
+            self.add("code-shape", "24D",
+                     f"{code!r} is not a CPT or HCPCS code: those have "
+                     "five characters.",
+                     "Enter five characters, e.g. S9451; put modifiers in "
+                     "their own boxes.", number)
+            return
+        entry = codes.procedure(code)
+        if entry is None:
+            self.add("code-unknown", "24D",
+                     f"{code} is not in the course's code table.",
+                     "Check the code against the payer's fee schedule.",
+                     number)
+            return
+        self.who_may_bill(number, entry)
+
+    def who_may_bill(self, number, entry):
+        if "any" in entry.billed_by:
+            return
+        taxonomy_code = self.text(self.section("billing_provider")
+                                  .get("taxonomy"))
+        may = codes.billers(entry.code)
+        taxonomy = codes.taxonomy(taxonomy_code) if taxonomy_code else None
+        if taxonomy is not None and codes.may_bill(
+                entry.code, taxonomy.provider_class):
+            return
+        if taxonomy_code and taxonomy is None:
+            self.add("who-may-bill", "24D",
+                     f"{entry.code} may be billed only by {may}; the "
+                     f"course's table does not know taxonomy "
+                     f"{taxonomy_code}.",
+                     "Check that the billing provider is one of these "
+                     "before sending the claim.", number,
+                     severity="warning")
+            return
+        if taxonomy is not None and taxonomy.provider_class in (
+                "athletic_trainer", "chiropractor"):
+            self.add("who-may-bill", "24D",
+                     f"{entry.code} is billed by {may}; some commercial "
+                     f"plans also pay a {taxonomy.name.lower()} for it "
+                     "where state law allows, Medicare does not.",
+                     "Confirm in writing that this payer credentials "
+                     f"{taxonomy.name.lower()}s for {entry.code}.", number,
+                     severity="warning")
+            return
+        who = f"a {taxonomy.name.lower()} ({taxonomy.code})" \
+            if taxonomy else "a provider with no taxonomy given"
+        self.add("who-may-bill", "24D",
+                 f"{entry.code} may be billed only by {may}, not by "
+                 f"{who}. A personal trainer cannot bill it in their own "
+                 "name.",
+                 f"Instead, {TRAINER_ROUTES}.", number)
+
+    def pointers(self, number, pointers):
+        if not isinstance(pointers, list):
+            pointers = [] if pointers in (None, "") else [pointers]
+        pointers = [self.text(p).upper() for p in pointers
+                    if self.text(p)]
+        if not pointers:
+            self.add("required", "24E", "The diagnosis pointer is missing.",
+                     "Enter the letter (A-L) of the diagnosis in item 21 "
+                     "that this service treats.", number)
+            return
+        if len(pointers) > MAX_POINTERS:
+            self.add("pointer-limit", "24E",
+                     f"{len(pointers)} pointers are entered; a line takes "
+                     f"at most {MAX_POINTERS}.",
+                     "Keep the main diagnosis first and at most three "
+                     "more.", number)
+        for pointer in pointers:
+            if len(pointer) != 1 or pointer not in POINTER_LETTERS:
+                self.add("pointer-letter", "24E",
+                         f"Pointer {pointer!r} is not a letter A-L.",
+                         "Point with the letter of the diagnosis in item "
+                         "21, not its code or a number.", number)
+            elif POINTER_LETTERS.index(pointer) >= self.entered:
+                last = POINTER_LETTERS[self.entered - 1] \
+                    if self.entered else None
+                have = f"only A to {last} are entered" if last and \
+                    last != "A" else ("only A is entered" if last
+                                      else "no diagnosis is entered")
+                self.add("pointer-unknown", "24E",
+                         f"Pointer {pointer} names no diagnosis: {have} "
+                         "in item 21.",
+                         "Point to a diagnosis that is entered, or add the "
+                         "missing diagnosis.", number)
+
+    def units(self, number, units):
+        if units is None or self.text(units) == "":
+            self.add("required", "24G", "The units are missing.",
+                     "Enter how many units (or sessions) this line bills.",
+                     number)
+            return
+        try:
+            value = decimal.Decimal(self.text(units))
+            whole = value == value.to_integral_value() and value > 0
+        except decimal.InvalidOperation:
+            whole = False
+        if isinstance(units, bool) or not whole:
+            self.add("units-whole", "24G",
+                     f"Units {units!r} is not a whole number above 0.",
+                     "Enter 1, 2, 3...; for timed codes work out units "
+                     "from the minutes with the CMS or AMA rule.", number)
+
+    def totals(self):
+        total_text = self.claim.get("total_charge")
+        if not self.required(total_text, "28", "The total charge",
+                             "Enter the sum of the line charges."):
+            return
+        total = self.money(total_text, "28", "The total charge")
+        if total is None or self.line_total is None:
+            return
+        if total != self.line_total:
+            self.add("total-mismatch", "28",
+                     f"The total charge {total} is not the sum of the line "
+                     f"charges ({self.line_total}).",
+                     f"Enter {self.line_total}, or correct the line "
+                     "charges.")
+
+    def provider(self):
+        tax = self.section("tax_id")
+        self.required(tax.get("value"), "25", "The federal tax ID",
+                      "Enter the billing provider's EIN (or SSN).")
+        self.choice(tax.get("type"), TAX_ID_TYPES, "25",
+                    "The tax ID type")
+        billing = self.section("billing_provider")
+        self.required(billing.get("name"), "33",
+                      "The billing provider's name",
+                      "Enter the name of the practice that bills.")
+        address = self.section("billing_provider", "address")
+        for key, what in (("street", "street"), ("city", "city"),
+                          ("state", "state"), ("zip", "ZIP code")):
+            self.required(address.get(key), "33",
+                          f"The billing provider's {what}",
+                          "Enter the practice's street address (not a PO "
+                          "box).")
+        if self.required(billing.get("npi"), "33a",
+                         "The billing provider's NPI",
+                         "Enter the practice's NPI from NPPES."):
+            self.check_npi(billing.get("npi"), "33a", "billing provider")
+
+    def run(self):
+        self.people()
+        self.referring()
+        self.diagnoses()
+        self.lines()
+        self.provider()
+        self.totals()
+        return self.findings
+
+
+def check(claim, today=None):
+    """Return the findings for a claim dict (a draft is fine), errors and
+    warnings, item by item down the form.
+
+    ``today`` is the date that "in the future" is measured from; it
+    defaults to the computer's date.
+    """
+    today = today or datetime.date.today()
+    return _Checker(claim, today).run()
+
+
+def errors(findings):
+    """Return only the findings that stop a claim."""
+    return [f for f in findings if f.severity == "error"]

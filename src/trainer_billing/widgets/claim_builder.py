@@ -1,0 +1,829 @@
+"""Claim builder: an ipywidgets form for one CMS-1500 claim.
+
+The form holds the claim's items as the user typed them. On every change
+it rebuilds the claim dict (the "Claim file (JSON)" contract of
+``DESIGN.md``), asks :func:`trainer_billing.scrub.check` what is wrong and
+shows each finding under the control of its item, in words. Every message
+on screen comes from the library; the form decides no billing rule.
+
+The form never rewrites what the user typed. Drafts are the claim's JSON,
+saved even when the claim has errors, so nothing typed is lost.
+
+>>> builder = ClaimBuilder()
+>>> builder.set_field("billing_provider.npi", "1234567893")
+>>> builder.to_claim()["billing_provider"]["npi"]
+'1234567893'
+"""
+
+from __future__ import annotations
+
+import copy
+import html
+import json
+import re
+from pathlib import Path
+
+import ipywidgets as w
+
+from trainer_billing import claim, scrub
+
+#: Where a draft goes unless the user types another path (``drafts/`` is
+#: ignored by git).
+DEFAULT_DRAFT = Path("drafts") / "claim_draft.json"
+
+#: Rows and diagnosis slots on the form; the limits are the library's.
+MAX_LINES = scrub.MAX_LINES
+DIAGNOSIS_LETTERS = scrub.POINTER_LETTERS[:scrub.MAX_DIAGNOSES]
+
+# Suggestions only, from the checker's own lists: the comboboxes accept any
+# text, and the checker says whether the claim may carry it.
+_SUGGEST = {
+    "coverage": scrub.COVERAGES,
+    "sex": scrub.SEXES,
+    "relationship": scrub.RELATIONSHIPS,
+    "qualifier": scrub.QUALIFIERS,
+    "tax_type": scrub.TAX_ID_TYPES,
+}
+
+_NAME = (("last", "last name"), ("first", "first name"))
+_ADDRESS = (("street", "street"), ("city", "city"), ("state", "state"),
+            ("zip", "ZIP code"))
+
+# Sections of the form: (title, groups); a group is one CMS-1500 item with
+# its findings area: (item, fields); a field is
+# (path in the claim dict, label, suggestions key or None, placeholder).
+_SECTIONS = (
+    ("Coverage and insured", (
+        ("1", ((("coverage",), "Coverage (1)", "coverage",
+                "group_health_plan"),)),
+        ("1a", ((("insured", "id"), "Insured's ID (1a)", None,
+                 "as on the card"),)),
+        ("4", tuple((("insured", "name", key), f"Insured {label} (4)",
+                     None, "") for key, label in _NAME)),
+        ("11", ((("insured", "group"), "Group number (11)", None, ""),)),
+        ("11c", ((("insured", "plan"), "Plan name (11c)", None, ""),)),
+    )),
+    ("Patient", (
+        ("2", tuple((("patient", "name", key), f"Patient {label} (2)",
+                     None, "") for key, label in _NAME)),
+        ("3", ((("patient", "birth_date"), "Birth date (3)", None,
+                "YYYY-MM-DD"),
+               (("patient", "sex"), "Sex (3)", "sex", "F, M or U"))),
+        ("5", tuple((("patient", "address", key), f"Patient {label} (5)",
+                     None, "") for key, label in _ADDRESS)),
+        ("6", ((("patient", "relationship"), "Relationship (6)",
+                "relationship", "self"),)),
+    )),
+    ("Referring provider", (
+        ("17", ((("referring_provider", "qualifier"), "Qualifier (17)",
+                 "qualifier", "DN"),)
+         + tuple((("referring_provider", "name", key),
+                  f"Referring {label} (17)", None, "")
+                 for key, label in _NAME)),
+        ("17b", ((("referring_provider", "npi"), "Referring NPI (17b)",
+                  None, "10 digits"),)),
+    )),
+    ("Prior authorization", (
+        ("23", ((("prior_authorization",), "Prior auth. (23)", None,
+                 "if the plan gave one"),)),
+    )),
+    ("Tax ID and total", (
+        ("25", ((("tax_id", "type"), "Tax ID type (25)", "tax_type",
+                 "EIN"),
+                (("tax_id", "value"), "Tax ID (25)", None, "00-0000000"))),
+        ("28", ((("total_charge",), "Total charge (28)", None,
+                 "185.00"),)),
+    )),
+    ("Billing provider", (
+        ("33", ((("billing_provider", "name"), "Billing name (33)", None,
+                 ""),)
+         + tuple((("billing_provider", "address", key),
+                  f"Billing {label} (33)", None, "")
+                 for key, label in _ADDRESS)
+         + ((("billing_provider", "phone"), "Phone (33)", None,
+             "10 digits"),
+            (("billing_provider", "taxonomy"), "Taxonomy (33)", None,
+             "225100000X"))),
+        ("33a", ((("billing_provider", "npi"), "Billing NPI (33a)", None,
+                  "10 digits"),)),
+    )),
+)
+
+# One service line (item 24): (item, ((key, label, placeholder), ...)).
+_LINE_GROUPS = (
+    ("24A", (("from", "From (24A)", "YYYY-MM-DD"),
+             ("to", "To (24A)", "YYYY-MM-DD"))),
+    ("24B", (("place_of_service", "Place (24B)", "11"),)),
+    ("24D", (("code", "Code (24D)", "97110"),
+             ("modifiers", "Modifiers (24D)", "GP"))),
+    ("24E", (("pointers", "Pointers (24E)", "A, B"),)),
+    ("24F", (("charge", "Charge (24F)", "60.00"),)),
+    ("24G", (("units", "Units (24G)", "2"),)),
+    ("24J", (("rendering_npi", "Rendering NPI (24J)", "10 digits"),)),
+)
+_LIST_KEYS = ("modifiers", "pointers")
+_WHOLE_NUMBER = re.compile(r"[+-]?\d+")
+_SPLIT = re.compile(r"[\s,;]+")
+
+_FIELD_STYLE = {"description_width": "160px"}
+_FIELD_LAYOUT = {"width": "430px"}
+_LINE_STYLE = {"description_width": "115px"}
+_LINE_LAYOUT = {"width": "265px"}
+_SEVERITY_COLOUR = {"error": "#b00020", "warning": "#8a5a00"}
+_SEVERITY_MARK = {"error": "\u2716 Error", "warning": "\u26a0 Warning"}
+
+
+class ClaimBuilder:
+    """A claim form that shows the scrubber's findings as the user types.
+
+    ``claim_dict`` fills the form (a blank claim when None);
+    ``sample_path`` is the claim the "Load sample claim" button loads;
+    ``draft_path`` is the draft file shown in the form.
+    Display ``builder.widget``.
+    """
+
+    def __init__(self, claim_dict=None, sample_path=None,
+                 draft_path=DEFAULT_DRAFT):
+        self._controls = {}        # path tuple -> control
+        self._diagnoses = []       # control per letter A-L
+        self._lines = []           # per line: {key: control}
+        self._line_rows = []       # per line: the row's container
+        self._boxes = {}           # (item in lower case, line) -> HTML
+        self._base = {}            # last loaded claim: keeps unknown keys
+        self._base_lines = [{} for _ in range(MAX_LINES)]
+        self._findings = []
+        self._line_count = 1
+        self._quiet = False
+        self._load_problem = ""
+        self.sample_path = (Path(sample_path) if sample_path
+                            else _find_sample())
+        self.widget = self._build(str(draft_path))
+        start = claim_dict if claim_dict is not None else _blank_claim()
+        if not self.load_claim(start):
+            self.refresh()
+
+    # ----------------------------------------------------------- public
+
+    def load_claim(self, data):
+        """Return True when ``data`` filled the form, else False.
+
+        On False the form is left exactly as it was and the status line
+        says why (e.g. a value that should be an object is a list).
+        """
+        try:
+            plan = _fill_plan(data)
+        except (TypeError, ValueError) as exc:
+            self._load_problem = str(exc)
+            self._say(f"Could not load this claim: {exc}. The form is "
+                      "unchanged.", "error")
+            return False
+        values, diagnoses, lines = plan
+        self._quiet = True
+        try:
+            for path, text in values.items():
+                self._controls[path].value = text
+            for control, text in zip(self._diagnoses, diagnoses):
+                control.value = text
+            for number in range(MAX_LINES):
+                texts = lines[number] if number < len(lines) else {}
+                for key, control in self._lines[number].items():
+                    control.value = texts.get(key, "")
+            self._base = copy.deepcopy(data)
+            raw_lines = data.get("lines") or []
+            self._base_lines = [
+                copy.deepcopy(raw_lines[i]) if i < len(raw_lines) else {}
+                for i in range(MAX_LINES)]
+            self._set_line_count(max(1, len(lines)))
+        finally:
+            self._quiet = False
+        self.refresh()
+        return True
+
+    def to_claim(self):
+        """Return the claim dict the form holds now, as the user typed it.
+
+        Keys the form has no control for (from a loaded claim) are kept.
+        Units that are a whole number become an int; anything else stays
+        the text typed, so the scrubber can say what is wrong with it.
+        """
+        data = copy.deepcopy(self._base) if isinstance(
+            self._base, dict) else {}
+        for path, control in self._controls.items():
+            _put(data, path, control.value)
+        diagnoses = [control.value for control in self._diagnoses]
+        while diagnoses and not diagnoses[-1].strip():
+            diagnoses.pop()
+        data["diagnoses"] = diagnoses
+        lines = []
+        for number in range(self._line_count):
+            base = self._base_lines[number]
+            line = copy.deepcopy(base) if isinstance(base, dict) else {}
+            for key, control in self._lines[number].items():
+                line[key] = _from_text(key, control.value)
+            lines.append(line)
+        data["lines"] = lines
+        return data
+
+    def findings(self):
+        """Return the findings of the last check (a list of Finding)."""
+        return list(self._findings)
+
+    def refresh(self):
+        """Return the findings after checking the claim the form holds."""
+        try:
+            found = list(scrub.check(self.to_claim()))
+            problem = None
+        except Exception as exc:  # never let a traceback reach the page
+            found, problem = [], _short(exc)
+        self._findings = found
+        self._show(found, problem)
+        return self.findings()
+
+    def set_field(self, name, value, line=None):
+        """Return nothing; type ``value`` into the control called ``name``.
+
+        ``name`` is a dotted path in the claim (``"billing_provider.npi"``,
+        ``"patient.birth_date"``, ``"diagnoses.B"``) or, with ``line``
+        (1-based), a key of a service line (``"units"``, ``"pointers"``).
+        """
+        self.control(name, line).value = value
+
+    def control(self, name, line=None):
+        """Return the control for ``name`` (see :meth:`set_field`)."""
+        if line is not None:
+            if not 1 <= line <= MAX_LINES:
+                raise KeyError(f"line {line}: lines are 1 to {MAX_LINES}")
+            return self._lines[line - 1][name]
+        parts = tuple(name.split("."))
+        if parts[0] == "diagnoses" and len(parts) == 2:
+            return self._diagnoses[DIAGNOSIS_LETTERS.index(parts[1])]
+        return self._controls[parts]
+
+    def finding_box(self, item, line=None):
+        """Return the HTML widget that shows findings for ``item``."""
+        return self._boxes[(item.lower(), line)]
+
+    def shown_text(self, item=None, line=None):
+        """Return the plain text shown at ``item`` (the summary if None)."""
+        box = self._summary if item is None else self.finding_box(
+            item, line)
+        return _plain(box.value)
+
+    @property
+    def status_text(self):
+        """Return the plain text of the status line (save and load)."""
+        return _plain(self._status.value)
+
+    @property
+    def line_count(self):
+        """Return how many service lines the form shows."""
+        return self._line_count
+
+    def add_line(self):
+        """Return the new number of lines, after showing one more line."""
+        if self._line_count < MAX_LINES:
+            texts = _line_texts(_blank_line(), self._line_count + 1)
+            self._quiet = True
+            try:
+                for key, control in self._lines[self._line_count].items():
+                    control.value = texts.get(key, "")
+            finally:
+                self._quiet = False
+            self._base_lines[self._line_count] = {}
+            self._set_line_count(self._line_count + 1)
+            self.refresh()
+        return self._line_count
+
+    def remove_line(self):
+        """Return the new number of lines, after clearing the last one."""
+        if self._line_count > 1:
+            last = self._line_count - 1
+            self._quiet = True
+            try:
+                for control in self._lines[last].values():
+                    control.value = ""
+            finally:
+                self._quiet = False
+            self._base_lines[last] = {}
+            self._set_line_count(last)
+            self.refresh()
+        return self._line_count
+
+    def save_draft(self, path=None):
+        """Return the path written, or None when the draft was not saved.
+
+        The draft is the claim's JSON as typed, errors and all.
+        """
+        target = Path(path) if path else Path(self._draft_path.value)
+        data = self.to_claim()
+        try:
+            text = claim.dumps(data)
+        except Exception:
+            # A draft may hold what the library cannot yet serialise as a
+            # claim; plain JSON still keeps every character typed.
+            text = json.dumps(data, indent=2, ensure_ascii=False)
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(text + ("" if text.endswith("\n") else "\n"),
+                              encoding="utf-8")
+        except OSError as exc:
+            self._say(f"Could not save the draft to {target}: "
+                      f"{_short(exc)}", "error")
+            return None
+        errors = sum(1 for f in self._findings
+                     if getattr(f, "severity", "") == "error")
+        note = (f" It still has {_count(errors, 'error')}."
+                if errors else "")
+        self._say(f"Saved the draft to {target.resolve()}.{note}", "ok")
+        return target
+
+    def load_draft(self, path=None):
+        """Return True when the draft filled the form, else False.
+
+        A file that is missing, not JSON or not shaped like a claim leaves
+        the form as it was; the status line says why.
+        """
+        source = Path(path) if path else Path(self._draft_path.value)
+        try:
+            text = source.read_text(encoding="utf-8")
+        except OSError as exc:
+            self._say(f"Could not read the draft {source}: {_short(exc)}",
+                      "error")
+            return False
+        try:
+            data = json.loads(text)
+        except ValueError as exc:
+            self._say(f"The draft {source} is not valid JSON: "
+                      f"{_short(exc)}. The form is unchanged.", "error")
+            return False
+        if not isinstance(data, dict):
+            self._say(f"The draft {source} holds a "
+                      f"{_json_type(data)}, not a claim object. "
+                      "The form is unchanged.", "error")
+            return False
+        if not self.load_claim(data):
+            self._say(f"The draft {source} does not fit the form: "
+                      f"{self._load_problem}. The form is unchanged.",
+                      "error")
+            return False
+        self._say(f"Loaded the draft {source.resolve()}.", "ok")
+        return True
+
+    def load_sample(self):
+        """Return True when the sample claim filled the form, else False."""
+        if self.sample_path is None:
+            self._say("No sample claim was found: pass sample_path.",
+                      "error")
+            return False
+        try:
+            data = claim.load(self.sample_path)
+        except claim.ClaimFileError as exc:
+            self._say(f"The sample {self.sample_path} has problems: "
+                      f"{_problems(exc)}", "error")
+            return False
+        except Exception as exc:
+            self._say(f"Could not load the sample {self.sample_path}: "
+                      f"{_short(exc)}", "error")
+            return False
+        if self.load_claim(data):
+            self._say(f"Loaded the sample claim {self.sample_path}.", "ok")
+            return True
+        return False
+
+    # ------------------------------------------------------------ build
+
+    def _build(self, draft_path):
+        """Return the top-level container with every control."""
+        title = w.HTML(
+            "<h2>Claim builder (CMS-1500)</h2><p>Type the claim's items. "
+            "What the checker finds appears under the item it belongs to."
+            "</p>")
+        sample = w.Button(description="Load sample claim",
+                          tooltip="Replace the form with the sample claim",
+                          icon="file")
+        save = w.Button(description="Save draft",
+                        tooltip="Save the form, errors and all, as JSON",
+                        icon="save")
+        load = w.Button(description="Load draft",
+                        tooltip="Replace the form with the draft file",
+                        icon="folder-open")
+        self._draft_path = w.Text(
+            value=draft_path, description="Draft file",
+            placeholder="drafts/claim_draft.json",
+            style={"description_width": "80px"},
+            layout={"width": "420px"})
+        self._draft_path.add_class("tb-draft-path")
+        for button, action, css in ((sample, self.load_sample, "sample"),
+                                    (save, self.save_draft, "save"),
+                                    (load, self.load_draft, "load")):
+            button.add_class(f"tb-button-{css}")
+            button.on_click(_guarded(self, action))
+        self._status = w.HTML(layout={"min_height": "0"})
+        self._status.add_class("tb-status")
+        self._summary = w.HTML(layout={"min_height": "0"})
+        self._summary.add_class("tb-summary")
+        self._other = self._box("tb-finding-other")
+        toolbar = w.HBox([sample, self._draft_path, save, load],
+                         layout={"flex_flow": "row wrap"})
+        parts = [title, toolbar, self._status, self._summary]
+        for title_text, groups in _SECTIONS:
+            parts.append(self._section(title_text, groups))
+            if title_text == "Referring provider":
+                parts.append(self._diagnosis_section())
+            if title_text == "Prior authorization":
+                parts.append(self._line_section())
+        parts += [w.HTML("<h3>Other findings</h3>"), self._other]
+        top = w.VBox(parts)
+        top.add_class("tb-claim-builder")
+        return top
+
+    def _section(self, title, groups):
+        """Return a section: a heading and one box per item."""
+        children = [w.HTML(f"<h3>{html.escape(title)}</h3>")]
+        for item, fields in groups:
+            controls = []
+            for index, (path, label, suggest, hint) in enumerate(fields):
+                control = self._text(label, hint, suggest, _FIELD_STYLE,
+                                     _FIELD_LAYOUT)
+                control.add_class("tb-ctl-" + "-".join(path))
+                if index == 0:
+                    control.add_class(f"tb-field-{item}")
+                self._controls[path] = control
+                controls.append(control)
+            box = self._box(f"tb-finding-{item}")
+            self._boxes[(item.lower(), None)] = box
+            group = w.VBox([w.HBox(controls,
+                                   layout={"flex_flow": "row wrap"}), box])
+            group.add_class(f"tb-item-{item}")
+            children.append(group)
+        return w.VBox(children)
+
+    def _diagnosis_section(self):
+        """Return the diagnosis section (item 21, letters A to L)."""
+        for letter in DIAGNOSIS_LETTERS:
+            control = self._text(f"Diagnosis {letter} (21)", "ICD-10-CM",
+                                 None, {"description_width": "115px"},
+                                 {"width": "235px"})
+            control.add_class(f"tb-dx-{letter}")
+            if letter == "A":
+                control.add_class("tb-field-21")
+            self._diagnoses.append(control)
+        box = self._box("tb-finding-21")
+        self._boxes[("21", None)] = box
+        grid = w.GridBox(self._diagnoses, layout={
+            "grid_template_columns": "repeat(auto-fill, 240px)"})
+        return w.VBox([w.HTML("<h3>Diagnoses (21)</h3>"), grid, box])
+
+    def _line_section(self):
+        """Return the service-line section (item 24) with its buttons."""
+        rows = []
+        for number in range(1, MAX_LINES + 1):
+            controls = {}
+            cells = []
+            for item, fields in _LINE_GROUPS:
+                group = []
+                for index, (key, label, hint) in enumerate(fields):
+                    control = self._text(label, hint, None, _LINE_STYLE,
+                                         _LINE_LAYOUT)
+                    control.add_class(f"tb-line{number}-{key}")
+                    if index == 0:
+                        control.add_class(f"tb-line{number}-{item}")
+                    controls[key] = control
+                    group.append(control)
+                box = self._box(f"tb-finding-line{number}-{item}")
+                box.layout.max_width = _LINE_LAYOUT["width"]
+                self._boxes[(item.lower(), number)] = box
+                cells.append(w.VBox(group + [box]))
+            general = self._box(f"tb-finding-line{number}-24")
+            self._boxes[("24", number)] = general
+            row = w.VBox([
+                w.HTML(f"<h4>Line {number}</h4>"),
+                w.HBox(cells, layout={"flex_flow": "row wrap"}),
+                general])
+            row.add_class(f"tb-line{number}")
+            self._lines.append(controls)
+            self._line_rows.append(row)
+            rows.append(row)
+        self._add = w.Button(description="Add service line", icon="plus",
+                             tooltip=f"Show another line (up to "
+                             f"{MAX_LINES})")
+        self._remove = w.Button(description="Remove last line",
+                                icon="minus",
+                                tooltip="Clear and hide the last line")
+        self._add.add_class("tb-button-add-line")
+        self._remove.add_class("tb-button-remove-line")
+        self._add.on_click(_guarded(self, self.add_line))
+        self._remove.on_click(_guarded(self, self.remove_line))
+        general = self._box("tb-finding-24")
+        self._boxes[("24", None)] = general
+        self._set_line_count(self._line_count)
+        return w.VBox([w.HTML("<h3>Service lines (24)</h3>"), general]
+                      + rows + [w.HBox([self._add, self._remove])])
+
+    def _text(self, label, hint, suggest, style, layout):
+        """Return a text control that re-checks the claim on each change."""
+        if suggest:
+            control = w.Combobox(options=list(_SUGGEST[suggest]),
+                                 ensure_option=False)
+        else:
+            control = w.Text()
+        control.description = label
+        control.placeholder = hint
+        control.continuous_update = True
+        control.style = style
+        control.layout = w.Layout(**layout)
+        control.observe(self._changed, names="value")
+        return control
+
+    def _box(self, css):
+        """Return an empty findings area with the given CSS class."""
+        box = w.HTML(value="", layout={"min_height": "0"})
+        box.add_class("tb-finding")
+        box.add_class(css)
+        return box
+
+    # ------------------------------------------------------------ react
+
+    def _changed(self, change):
+        """Re-check the claim unless the form is being filled in bulk."""
+        if not self._quiet:
+            self.refresh()
+
+    def _set_line_count(self, count):
+        """Show the first ``count`` lines and hide the rest."""
+        self._line_count = count
+        for number, row in enumerate(self._line_rows, start=1):
+            row.layout.display = "" if number <= count else "none"
+        if hasattr(self, "_add"):
+            self._add.disabled = count >= MAX_LINES
+            self._remove.disabled = count <= 1
+
+    def _show(self, found, problem):
+        """Put each finding under its item, then fill the summary."""
+        placed = {key: [] for key in self._boxes}
+        other = []
+        for finding in found:
+            placed.setdefault(self._place(finding), other).append(finding)
+        for key, box in self._boxes.items():
+            _set_html(box, _render(placed[key]))
+        _set_html(self._other, _render(other))
+        _set_html(self._summary, _summary(found, problem))
+
+    def _place(self, finding):
+        """Return the key of the box a finding belongs in (None: other)."""
+        item = str(getattr(finding, "item", "") or "").lower()
+        line = getattr(finding, "line", None)
+        if isinstance(line, int) and 1 <= line <= self._line_count:
+            if (item, line) in self._boxes:
+                return (item, line)
+            if item.startswith("24"):
+                return ("24", line)
+        if (item, None) in self._boxes:
+            return (item, None)
+        if item.startswith("24"):
+            return ("24", None)
+        return None
+
+    def _say(self, text, kind):
+        """Show ``text`` in the status line (kind: ok or error)."""
+        colour = "#1b5e20" if kind == "ok" else "#b00020"
+        self._status.value = (
+            f'<div class="tb-status-{kind}" style="color:{colour}">'
+            f"{html.escape(text)}</div>")
+
+
+# ---------------------------------------------------------------- helpers
+
+def _guarded(builder, action):
+    """Return a click handler that runs ``action`` and shows any error."""
+    def handler(_button):
+        try:
+            action()
+        except Exception as exc:  # a button never shows a traceback
+            builder._say(f"Something went wrong: {_short(exc)}", "error")
+    return handler
+
+
+def _blank_claim():
+    """Return the library's blank claim, or {} if it cannot make one."""
+    try:
+        return claim.empty()
+    except Exception:
+        return {}
+
+
+def _find_sample():
+    """Return the course's sample claim path, looking up from the cwd."""
+    relative = Path("datasets") / "claims" / "valid_sample.json"
+    here = Path.cwd()
+    for folder in (here, *here.parents,
+                   *Path(__file__).resolve().parents):
+        if (folder / relative).is_file():
+            return folder / relative
+    return None
+
+
+def _fill_plan(data):
+    """Return (values by path, diagnosis texts, line texts) for a claim.
+
+    Raises ValueError or TypeError when the claim's shape does not fit the
+    form, before any control is touched.
+    """
+    if not isinstance(data, dict):
+        raise TypeError(f"a claim is an object, not a {_json_type(data)}")
+    values = {}
+    for _, groups in _SECTIONS:
+        for _, fields in groups:
+            for path, *_ in fields:
+                values[path] = _to_text(_get(data, path), ".".join(path))
+    diagnoses = data.get("diagnoses")
+    if diagnoses is None:
+        diagnoses = []
+    if not isinstance(diagnoses, list):
+        raise TypeError("'diagnoses' should be a list, not a "
+                        f"{_json_type(diagnoses)}")
+    if len(diagnoses) > len(DIAGNOSIS_LETTERS):
+        raise ValueError(f"it has {len(diagnoses)} diagnoses; the form "
+                         f"holds {len(DIAGNOSIS_LETTERS)}")
+    diagnosis_texts = [_to_text(code, f"diagnoses[{i}]")
+                       for i, code in enumerate(diagnoses)]
+    diagnosis_texts += [""] * (len(DIAGNOSIS_LETTERS) - len(diagnoses))
+    lines = data.get("lines")
+    if lines is None:
+        lines = []
+    if not isinstance(lines, list):
+        raise TypeError(f"'lines' should be a list, not a "
+                        f"{_json_type(lines)}")
+    if len(lines) > MAX_LINES:
+        raise ValueError(f"it has {len(lines)} service lines; the form "
+                         f"holds {MAX_LINES}")
+    line_texts = []
+    for number, line in enumerate(lines, start=1):
+        if not isinstance(line, dict):
+            raise TypeError(f"line {number} should be an object, not a "
+                            f"{_json_type(line)}")
+        line_texts.append(_line_texts(line, number))
+    return values, diagnosis_texts, line_texts
+
+
+def _line_texts(line, number):
+    """Return the text of each control for one service line dict."""
+    texts = {}
+    for _, fields in _LINE_GROUPS:
+        for key, *_ in fields:
+            where = f"line {number} {key}"
+            value = line.get(key)
+            if key in _LIST_KEYS and isinstance(value, list):
+                texts[key] = ", ".join(_to_text(v, where) for v in value)
+            else:
+                texts[key] = _to_text(value, where)
+    return texts
+
+
+def _blank_line():
+    """Return the library's blank service line, or {} if it has none."""
+    try:
+        return claim.empty_line()
+    except Exception:
+        return {}
+
+
+def _get(data, path):
+    """Return the value at ``path`` in nested dicts (None if missing)."""
+    value = data
+    for depth, key in enumerate(path):
+        if value is None:
+            return None
+        if not isinstance(value, dict):
+            where = ".".join(path[:depth])
+            raise TypeError(f"'{where}' should be an object, not a "
+                            f"{_json_type(value)}")
+        value = value.get(key)
+    return value
+
+
+def _put(data, path, value):
+    """Set ``value`` at ``path`` in nested dicts, making dicts as needed."""
+    for key in path[:-1]:
+        if not isinstance(data.get(key), dict):
+            data[key] = {}
+        data = data[key]
+    data[path[-1]] = value
+
+
+def _to_text(value, where):
+    """Return the text a control shows for a claim value."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return str(value)
+    raise TypeError(f"'{where}' should be text or a number, not a "
+                    f"{_json_type(value)}")
+
+
+def _from_text(key, text):
+    """Return the claim value for a line control's text."""
+    if key in _LIST_KEYS:
+        return [part for part in _SPLIT.split(text) if part]
+    if key == "units" and _WHOLE_NUMBER.fullmatch(text.strip()):
+        return int(text)
+    return text
+
+
+def _json_type(value):
+    """Return the JSON name of a value's type, for messages."""
+    if isinstance(value, dict):
+        return "object"
+    if isinstance(value, list):
+        return "list"
+    if isinstance(value, bool):
+        return "true/false value"
+    if isinstance(value, (int, float)):
+        return "number"
+    if value is None:
+        return "null"
+    return "text"
+
+
+def _render(findings):
+    """Return the HTML for a list of findings (empty text for none)."""
+    parts = []
+    for finding in findings:
+        severity = str(getattr(finding, "severity", "error"))
+        item = str(getattr(finding, "item", "") or "")
+        line = getattr(finding, "line", None)
+        message = str(getattr(finding, "message", "") or "")
+        fix = str(getattr(finding, "fix", "") or "")
+        colour = _SEVERITY_COLOUR.get(severity, "#333")
+        mark = _SEVERITY_MARK.get(severity, html.escape(severity))
+        where = f"Item {item}" + (f", line {line}" if line else "")
+        fix_html = (f' <span class="tb-fix"><b>Fix:</b> '
+                    f"{html.escape(fix)}</span>" if fix else "")
+        parts.append(
+            f'<div class="tb-msg tb-{html.escape(severity)}" '
+            f'data-item="{html.escape(item)}" '
+            f'data-line="{line if line else ""}" '
+            f'data-rule="{html.escape(str(getattr(finding, "rule", "")))}" '
+            f'style="color:{colour};font-size:90%;white-space:normal">'
+            f"<b>{mark}</b> ({html.escape(where)}): "
+            f'<span class="tb-message">{html.escape(message)}</span>'
+            f"{fix_html}</div>")
+    return "".join(parts)
+
+
+def _summary(found, problem):
+    """Return the summary HTML: counts, then one line per finding."""
+    if problem:
+        return ('<div class="tb-summary-problem" style="color:#b00020">'
+                f"The checker could not run: {html.escape(problem)}</div>")
+    if not found:
+        return ('<div class="tb-summary-clear" style="color:#1b5e20">'
+                "The checker found nothing to fix.</div>")
+    errors = sum(1 for f in found if getattr(f, "severity", "") == "error")
+    warnings = len(found) - errors
+    items = "".join(
+        f"<li>Item {html.escape(str(getattr(f, 'item', '')))}"
+        + (f", line {f.line}" if getattr(f, "line", None) else "")
+        + f": {html.escape(str(getattr(f, 'message', '')))}</li>"
+        for f in found)
+    return (f"<div><b>The checker found {_count(errors, 'error')} and "
+            f"{_count(warnings, 'warning')}.</b><ul>{items}</ul></div>")
+
+
+def _count(number, noun):
+    """Return '1 error', '2 errors' and so on."""
+    return f"{number} {noun}{'' if number == 1 else 's'}"
+
+
+def _set_html(box, value):
+    """Set an HTML widget's value only when it changes."""
+    if box.value != value:
+        box.value = value
+
+
+def _plain(markup):
+    """Return the text of an HTML fragment, tags dropped."""
+    text = re.sub(r"<[^>]+>", " ", markup)
+    return " ".join(html.unescape(text).split())
+
+
+def _problems(exc):
+    """Return the problems of a ClaimFileError as one short text."""
+    problems = getattr(exc, "problems", None) or []
+    if not problems:
+        return _short(exc)
+    shown = []
+    for problem in problems[:5]:
+        item = getattr(problem, "item", "")
+        message = getattr(problem, "message", str(problem))
+        shown.append(f"item {item}: {message}" if item else str(message))
+    more = len(problems) - len(shown)
+    return "; ".join(shown) + (f" (and {more} more)" if more > 0 else "")
+
+
+def _short(exc):
+    """Return a one-line description of an exception."""
+    text = str(exc).strip().splitlines()
+    return text[0] if text and text[0] else type(exc).__name__

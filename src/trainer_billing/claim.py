@@ -25,8 +25,6 @@ import importlib.resources
 import json
 import re
 
-import jsonschema
-
 from trainer_billing import codes
 
 SCHEMA_PATH = importlib.resources.files("trainer_billing") / "data" / \
@@ -119,6 +117,9 @@ def _where(path):
 
 
 def _problems(data):
+    # Imported here: jsonschema pulls in format checkers that take a second
+    # or more to load, which the npi and units commands should not pay.
+    import jsonschema
     validator = jsonschema.Draft202012Validator(schema())
     for error in sorted(validator.iter_errors(data),
                         key=lambda e: list(map(str, e.absolute_path))):

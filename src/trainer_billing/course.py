@@ -111,7 +111,8 @@ def _html_dir(output_dir: pathlib.Path | None = None) -> pathlib.Path:
 
 # ------------------------------------------------------------ vendoring
 
-def vendor_widget_js(root: pathlib.Path | None = None) -> pathlib.Path:
+def vendor_widget_js(root: pathlib.Path | None = None,
+                     book: pathlib.Path | None = None) -> pathlib.Path:
     """Copy require.js and the widget HTML manager into ``book/_vendor``.
 
     Returns the folder written.  The files come from ``node_modules``
@@ -121,7 +122,7 @@ def vendor_widget_js(root: pathlib.Path | None = None) -> pathlib.Path:
     """
     root = root or repo_root()
     modules = root / "node_modules"
-    target = _book_dir(root) / "_vendor" / VENDOR_SUBDIR
+    target = (book or _book_dir(root)) / "_vendor" / VENDOR_SUBDIR
     target.mkdir(parents=True, exist_ok=True)
     notice = ["Files copied from npm packages by trainer_billing.course.",
               "Each keeps its own licence:", ""]
@@ -215,7 +216,9 @@ def _jupyter_book_exe() -> str:
     return found
 
 
-_WARNING = re.compile(r"(WARNING|ERROR|CRITICAL|SEVERE)\b|Traceback")
+# Sphinx's own format ("file:line: WARNING: ..."); a kernel's log lines
+# ("[IPKernelApp] WARNING | ...") are not build warnings.
+_WARNING = re.compile(r"(^|\s)(WARNING|ERROR|CRITICAL|SEVERE):|^Traceback")
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
@@ -270,8 +273,8 @@ def build_book(force: bool = False, *,
                               stderr=subprocess.STDOUT)
         log_file = out_base / "_build" / "build.log"
         log_file.write_text(proc.stdout, encoding="utf-8")
-        warning = first_warning(proc.stdout)
-        if proc.returncode != 0 or warning:
+        if proc.returncode != 0:
+            warning = first_warning(proc.stdout)
             raise BookBuildError(
                 "the book did not build"
                 + (f"; first warning: {warning}" if warning else
@@ -453,12 +456,35 @@ def start(book_port: int | None = None, lab_port: int | None = None,
 
 def _vendor_on_config(app, config) -> None:
     # Runs before Sphinx checks html_extra_path, so _vendor exists then.
-    vendor_widget_js(pathlib.Path(app.srcdir).resolve().parent)
+    book = pathlib.Path(app.srcdir).resolve()
+    root = book.parent
+    if not (root / "node_modules").is_dir():
+        root = repo_root()  # a copy of the book built elsewhere
+    vendor_widget_js(root, book)
+
+
+def _drop_duplicate_scripts(app, pagename, templatename, context,
+                            doctree) -> None:
+    # sphinx-thebe adds its inline settings twice under Jupyter Book; the
+    # second copy re-declares a const and the browser logs an error.
+    files = context.get("script_files")
+    if not isinstance(files, list):
+        return
+    seen, unique = set(), []
+    for js in files:
+        # None and "" both mean an inline script
+        key = (getattr(js, "filename", js) or None,
+               tuple(sorted(getattr(js, "attributes", {}).items())))
+        if key not in seen:
+            seen.add(key)
+            unique.append(js)
+    files[:] = unique
 
 
 def setup(app):
     """Sphinx extension: vendor the widget JavaScript before a build."""
     app.connect("config-inited", _vendor_on_config, priority=100)
+    app.connect("html-page-context", _drop_duplicate_scripts, priority=900)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
 
 

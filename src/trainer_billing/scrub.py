@@ -373,8 +373,9 @@ class _Checker:
                          number):
             start = self.date(line.get("from"), "24A",
                               "The date of service", number)
-            end = self.date(line.get("to"), "24A", "The last date",
-                            number) if self.text(line.get("to")) else start
+            to = self.text(line.get("to"))
+            end = start if to in ("", self.text(line.get("from"))) \
+                else self.date(to, "24A", "The last date", number)
             if start and end and end < start:
                 self.add("date-order", "24A",
                          f"The last date {end} is before the first "
@@ -489,11 +490,12 @@ class _Checker:
                          "Point with the letter of the diagnosis in item "
                          "21, not its code or a number.", number)
             elif POINTER_LETTERS.index(pointer) >= self.entered:
-                last = POINTER_LETTERS[self.entered - 1] \
-                    if self.entered else None
-                have = f"only A to {last} are entered" if last and \
-                    last != "A" else ("only A is entered" if last
-                                      else "no diagnosis is entered")
+                have = {0: "no diagnosis is entered",
+                        1: "only A is entered",
+                        2: "only A and B are entered"}.get(
+                    self.entered,
+                    f"only A to {POINTER_LETTERS[self.entered - 1]} are "
+                    "entered")
                 self.add("pointer-unknown", "24E",
                          f"Pointer {pointer} names no diagnosis: {have} "
                          "in item 21.",

@@ -125,10 +125,10 @@ _LIST_KEYS = ("modifiers", "pointers")
 _WHOLE_NUMBER = re.compile(r"[+-]?\d+")
 _SPLIT = re.compile(r"[\s,;]+")
 
-_FIELD_STYLE = {"description_width": "160px"}
-_FIELD_LAYOUT = {"width": "430px"}
-_LINE_STYLE = {"description_width": "115px"}
-_LINE_LAYOUT = {"width": "265px"}
+_FIELD_STYLE = {"description_width": "180px"}
+_FIELD_LAYOUT = {"width": "450px"}
+_LINE_STYLE = {"description_width": "135px"}
+_LINE_LAYOUT = {"width": "290px"}
 _SEVERITY_COLOUR = {"error": "#b00020", "warning": "#8a5a00"}
 _SEVERITY_MARK = {"error": "\u2716 Error", "warning": "\u26a0 Warning"}
 
@@ -260,7 +260,13 @@ class ClaimBuilder:
         return self._controls[parts]
 
     def finding_box(self, item, line=None):
-        """Return the HTML widget that shows findings for ``item``."""
+        """Return the HTML widget that shows findings for ``item``.
+
+        ``"other"`` is the area for findings of items the form has no
+        place for.
+        """
+        if item == "other":
+            return self._other
         return self._boxes[(item.lower(), line)]
 
     def shown_text(self, item=None, line=None):
@@ -268,6 +274,11 @@ class ClaimBuilder:
         box = self._summary if item is None else self.finding_box(
             item, line)
         return _plain(box.value)
+
+    @property
+    def draft_path_field(self):
+        """Return the Text control holding the draft file's path."""
+        return self._draft_path
 
     @property
     def status_text(self):
@@ -766,7 +777,8 @@ def _render(findings):
             f'data-item="{html.escape(item)}" '
             f'data-line="{line if line else ""}" '
             f'data-rule="{html.escape(str(getattr(finding, "rule", "")))}" '
-            f'style="color:{colour};font-size:90%;white-space:normal">'
+            f'style="color:{colour};font-size:90%;line-height:1.35;'
+            f'white-space:normal;margin:2px 0 6px 0">'
             f"<b>{mark}</b> ({html.escape(where)}): "
             f'<span class="tb-message">{html.escape(message)}</span>'
             f"{fix_html}</div>")

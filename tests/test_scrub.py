@@ -1,0 +1,153 @@
+import copy
+import datetime
+import json
+
+import pytest
+
+from conftest import CLAIMS
+from trainer_billing import claim, scrub
+
+INDEX = json.loads((CLAIMS / "invalid" / "index.json").read_text())
+TODAY = datetime.date(2026, 12, 3)
+
+
+def check(data):
+    return scrub.check(data, today=TODAY)
+
+
+def test_valid_sample_has_no_findings(sample_claim):
+    assert check(sample_claim) == []
+
+
+@pytest.mark.parametrize("stem", sorted(INDEX))
+def test_each_invalid_example_breaks_exactly_its_rule(stem):
+    expected = INDEX[stem]
+    findings = check(claim.load(CLAIMS / "invalid" / f"{stem}.json"))
+    assert findings, stem
+    assert {f.rule for f in findings} == {expected["rule"]}
+    first = findings[0]
+    assert (first.item, first.line) == (expected["item"], expected["line"])
+    assert first.severity == "error"
+    assert first.message and first.fix
+
+
+def test_every_rule_of_the_first_slice_has_an_example():
+    covered = {case["rule"] for case in INDEX.values()}
+    wanted = {"required", "npi-invalid", "diagnosis-unknown",
+              "diagnosis-not-billable", "diagnosis-limit", "line-limit",
+              "pointer-letter", "pointer-limit", "pointer-unknown",
+              "units-whole", "total-mismatch", "date-invalid",
+              "service-before-birth", "date-in-future", "who-may-bill"}
+    assert wanted <= covered
+    assert covered <= set(scrub.RULES)
+
+
+def test_pointer_e_with_only_a_and_b(sample_claim):
+    sample_claim["lines"][0]["pointers"] = ["E"]
+    [finding] = check(sample_claim)
+    assert (finding.rule, finding.item, finding.line) == \
+        ("pointer-unknown", "24E", 1)
+    assert "only A and B" in finding.message
+
+
+def test_total_mismatch_is_one_error_and_no_follow_on(sample_claim):
+    sample_claim["lines"][0]["charge"] = "60.00"
+    sample_claim["lines"][1]["charge"] = "40.00"
+    sample_claim["total_charge"] = "110.00"
+    [finding] = check(sample_claim)
+    assert finding.item == "28"
+    assert "100.00" in finding.fix
+
+
+def test_nine_digit_category_names_its_billable_codes(sample_claim):
+    sample_claim["diagnoses"][1] = "M545"
+    [finding] = check(sample_claim)
+    assert finding.rule == "diagnosis-not-billable"
+    for code in ("M54.50", "M54.51", "M54.59"):
+        assert code in finding.fix
+
+
+def test_trainer_billing_97110_is_told_the_routes(sample_claim):
+    sample_claim["billing_provider"]["taxonomy"] = "224Y00000X"
+    findings = check(sample_claim)
+    assert [f.line for f in findings] == [1, 2]
+    first = findings[0]
+    assert first.rule == "who-may-bill" and first.severity == "error"
+    assert "physical or occupational therapists and physicians" in \
+        first.message
+    for route in ("S9451", "letter of medical necessity", "MDPP",
+                  "auxiliary personnel"):
+        assert route in first.fix
+
+
+def test_no_taxonomy_on_a_therapy_line_is_an_error(sample_claim):
+    sample_claim["billing_provider"]["taxonomy"] = ""
+    findings = check(sample_claim)
+    assert {(f.rule, f.severity) for f in findings} == \
+        {("who-may-bill", "error")}
+
+
+@pytest.mark.parametrize("taxonomy", ["2255A2300X", "111N00000X",
+                                      "363LF0000X"])
+def test_uncertain_billers_are_warned_not_rejected(sample_claim, taxonomy):
+    # athletic trainer, chiropractor: some commercial plans pay them;
+    # nurse practitioner: not in the course's table
+    sample_claim["billing_provider"]["taxonomy"] = taxonomy
+    findings = check(sample_claim)
+    assert findings and {f.severity for f in findings} == {"warning"}
+    assert not scrub.errors(findings)
+
+
+def test_physician_and_s9451_pass(sample_claim):
+    sample_claim["billing_provider"]["taxonomy"] = "207Q00000X"
+    assert check(sample_claim) == []
+    trainer = copy.deepcopy(sample_claim)
+    trainer["billing_provider"]["taxonomy"] = "224Y00000X"
+    trainer["lines"] = [dict(trainer["lines"][1], code="S9451",
+                             modifiers=[], charge="45.00")]
+    trainer["total_charge"] = "45.00"
+    assert check(trainer) == []
+
+
+def test_service_on_the_day_of_birth_and_today_are_fine(sample_claim):
+    sample_claim["patient"]["birth_date"] = "2026-11-10"
+    assert check(sample_claim) == []
+    for line in sample_claim["lines"]:
+        line["from"] = line["to"] = TODAY.isoformat()
+    assert check(sample_claim) == []
+
+
+def test_twelve_diagnoses_and_six_lines_are_allowed(sample_claim):
+    sample_claim["diagnoses"] = ["M1711", "M5450", "E66811", "Z6831", "I10",
+                                 "E119", "R7303", "Z723", "Z7182", "M810",
+                                 "J449", "I739"]
+    sample_claim["lines"] = [copy.deepcopy(sample_claim["lines"][1])
+                             for _ in range(6)]
+    sample_claim["total_charge"] = "390.00"
+    assert check(sample_claim) == []
+
+
+@pytest.mark.parametrize("draft", [
+    {}, None, [], {"lines": "x"}, {"lines": [None, 3]},
+    {"diagnoses": [None, 5]}, {"patient": "Dana"},
+    {"lines": [{"units": "abc", "charge": 60, "pointers": "A"}]},
+])
+def test_drafts_give_findings_never_exceptions(draft):
+    findings = scrub.check(draft, today=TODAY)
+    assert all(isinstance(f, scrub.Finding) for f in findings)
+    assert any(f.rule == "required" for f in findings)
+
+
+def test_empty_claim_lists_what_is_missing():
+    items = {f.item for f in check(claim.empty())
+             if f.rule == "required"}
+    assert {"1", "1a", "2", "3", "4", "5", "6", "21", "24A", "24B", "24D",
+            "24E", "24F", "25", "28", "33", "33a"} <= items
+
+
+def test_findings_serialise():
+    [finding] = [f for f in check({"diagnoses": ["M54.50"]})
+                 if f.item == "1"][:1]
+    assert set(finding.to_dict()) == {"rule", "severity", "item", "line",
+                                      "message", "fix"}
+    assert json.dumps(finding.to_dict())

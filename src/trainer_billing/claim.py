@@ -33,7 +33,11 @@ SCHEMA_PATH = importlib.resources.files("trainer_billing") / "data" / \
 #: Where each part of a claim goes on the CMS-1500, most specific first.
 ITEMS = (
     ("coverage", "1"),
+    ("payer", "payer"),
     ("insured.id", "1a"),
+    ("insured.address", "7"),
+    ("insured.birth_date", "11a"),
+    ("insured.sex", "11a"),
     ("insured.name", "4"),
     ("insured.group", "11"),
     ("insured.plan", "11c"),
@@ -59,6 +63,8 @@ ITEMS = (
     ("lines[].rendering_npi", "24J"),
     ("lines", "24"),
     ("tax_id", "25"),
+    ("patient_account", "26"),
+    ("accept_assignment", "27"),
     ("total_charge", "28"),
     ("billing_provider.npi", "33a"),
     ("billing_provider", "33"),
@@ -199,7 +205,9 @@ def empty():
     address = {"street": "", "city": "", "state": "", "zip": ""}
     return {
         "coverage": "",
-        "insured": {"id": "", "name": dict(name), "group": "", "plan": ""},
+        "payer": {"name": "", "id": "", "address": dict(address)},
+        "insured": {"id": "", "name": dict(name), "group": "", "plan": "",
+                    "address": dict(address), "birth_date": "", "sex": ""},
         "patient": {"name": dict(name), "birth_date": "", "sex": "",
                     "address": dict(address), "relationship": ""},
         "referring_provider": {"name": dict(name), "npi": "",
@@ -208,6 +216,8 @@ def empty():
         "prior_authorization": "",
         "lines": [empty_line()],
         "tax_id": {"type": "", "value": ""},
+        "patient_account": "",
+        "accept_assignment": True,
         "total_charge": "",
         "billing_provider": {"name": "", "npi": "", "taxonomy": "",
                              "address": dict(address), "phone": ""},

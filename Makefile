@@ -49,7 +49,7 @@ lab: setup
 	$(BIN)/jupyter lab --ip=127.0.0.1 --no-browser
 
 grade: setup
-	$(BIN)/nbgrader generate_assignment --all --force
+	$(BIN)/nbgrader generate_assignment '*' --force
 
 bench: setup
 	@for b in benchmarks/*.py; do echo "== $$b"; $(BIN)/python $$b; done

@@ -262,6 +262,7 @@ def build_book(force: bool = False, *,
         vendor_widget_js(root)
         stamp = html / _STAMP
         stamp.unlink(missing_ok=True)
+        shutil.rmtree(html / "reports", ignore_errors=True)  # old failures
         started = time.time()
         cmd = [_jupyter_book_exe(), "build", str(book),
                "--warningiserror", "--nitpick", "--keep-going", "--all"]
@@ -275,6 +276,14 @@ def build_book(force: bool = False, *,
         log_file.write_text(proc.stdout, encoding="utf-8")
         if proc.returncode != 0:
             warning = first_warning(proc.stdout)
+            for report in sorted((html / "reports").glob("*.err.log")):
+                # myst-nb keeps the traceback of a page that failed to
+                # run; its last line is the exception.
+                tail = [x for x in _ANSI.sub("", report.read_text(
+                    errors="replace")).splitlines() if x.strip()]
+                if tail:
+                    warning = f"{warning} ({report.stem}: {tail[-1]})"
+                    break
             raise BookBuildError(
                 "the book did not build"
                 + (f"; first warning: {warning}" if warning else

@@ -1,0 +1,72 @@
+"""The book builds offline with warnings as errors, its lesson shows what
+the library says, and no page loads anything from another host."""
+
+import html
+import pathlib
+import re
+from urllib.parse import urlsplit
+
+import pytest
+
+from trainer_billing import course
+
+pytestmark = pytest.mark.slow
+
+# Tags whose address the browser fetches by itself.
+_RESOURCE = re.compile(
+    r"<(script|link|img|iframe|source|video|audio|embed)\b[^>]*?"
+    r"\b(src|href|data)=[\"']([^\"']+)[\"']", re.I)
+
+
+@pytest.fixture(scope="session")
+def html_dir(tmp_path_factory):
+    # A cold build into a folder of its own: no cache, no earlier output.
+    out = tmp_path_factory.mktemp("book-cold")
+    return course.build_book(force=True, output_dir=out)
+
+
+def _text(page: pathlib.Path) -> str:
+    return html.unescape(re.sub(r"<[^>]+>", " ", page.read_text()))
+
+
+def test_book_builds_with_warnings_as_errors(html_dir):
+    assert (html_dir / "index.html").is_file()
+    assert (html_dir / "life_of_a_claim.html").is_file()
+    assert not course.book_is_stale(html_dir.parent.parent)
+
+
+def test_lesson_shows_library_output(html_dir):
+    text = _text(html_dir / "life_of_a_claim.html")
+    assert "Total charge (28): $185.00" in text
+    assert "Findings on the sample claim: 0" in text
+    assert "error in item 24E, line 1" in text
+    assert "cannot bill it in their own name" in text
+
+
+def test_lesson_carries_widget_state(html_dir):
+    page = (html_dir / "life_of_a_claim.html").read_text()
+    assert 'type="application/vnd.jupyter.widget-state+json"' in page
+    assert "application/vnd.jupyter.widget-view+json" in page
+    assert "Pointer E names no diagnosis" in page
+    # The widget JavaScript is the book's own copy.
+    assert "widgets/require.js" in page and "widgets/embed-amd.js" in page
+    assert (html_dir / "widgets" / "embed-amd.js").is_file()
+    assert (html_dir / "widgets" / "require.js").is_file()
+    assert not list((html_dir / "_static").rglob("embed-amd.js"))
+
+
+def test_no_page_loads_from_another_host(html_dir):
+    offenders = []
+    for page in html_dir.rglob("*.html"):
+        for _tag, _attr, url in _RESOURCE.findall(page.read_text()):
+            host = urlsplit(url).hostname
+            if url.startswith("//") or (host and host != "127.0.0.1"):
+                offenders.append(f"{page.name}: {url}")
+    assert not offenders, offenders
+
+
+def test_first_warning_is_quoted():
+    log = ("[IPKernelApp] WARNING | not a build warning\n"
+           "\x1b[91m/book/intro.md:3: WARNING: unknown target\x1b[0m\n")
+    assert course.first_warning(log) == \
+        "/book/intro.md:3: WARNING: unknown target"

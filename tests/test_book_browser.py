@@ -1,0 +1,92 @@
+"""The built lesson page renders its saved widget in a real browser, and
+every request the page makes stays on 127.0.0.1.
+
+Uses Debian's Chromium (``/usr/bin/chromium``) through Playwright; no
+browser is downloaded.
+"""
+
+import functools
+import http.server
+import pathlib
+import threading
+from urllib.parse import urlsplit
+
+import pytest
+
+from trainer_billing import course
+
+CHROMIUM = pathlib.Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+    "--no-first-run", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync",
+]
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(not CHROMIUM.exists(),
+                       reason="Debian's chromium is not installed "
+                              "(make browser installs it)"),
+]
+
+
+@pytest.fixture(scope="session")
+def built_html(tmp_path_factory):
+    # Shared by every xdist worker: build_book locks the folder, so the
+    # first worker builds and the others find the book fresh.
+    shared = tmp_path_factory.getbasetemp().parent / "book-build"
+    return course.build_book(output_dir=shared)
+
+
+class _Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def book_url(built_html):
+    handler = functools.partial(_Quiet, directory=str(built_html))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_lesson_widget_renders_offline(book_url):
+    sync_api = pytest.importorskip("playwright.sync_api")
+    requests, problems = [], []
+    with sync_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM),
+                                     args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page()
+            page.on("request", lambda r: requests.append(r.url))
+            page.on("console", lambda m: problems.append(
+                f"{m.text} ({m.location.get('url')})")
+                if m.type == "error" else None)
+            page.on("pageerror", lambda e: problems.append(str(e)))
+            page.on("requestfailed", lambda r: problems.append(
+                f"failed: {r.url} {r.failure}"))
+            page.goto(book_url + "life_of_a_claim.html",
+                      wait_until="networkidle")
+            # The claim builder's message box for line 1, item 24E.
+            finding = page.locator(".jupyter-widgets.widget-html"
+                                   ".tb-finding-line1-24E")
+            finding.wait_for(state="visible", timeout=20_000)
+            assert "Pointer E names no diagnosis" in finding.inner_text()
+            # The form itself: the code typed on line 1.
+            code = page.locator(".tb-line1-code input")
+            assert code.input_value() == "97110"
+            page.wait_for_load_state("networkidle")
+        finally:
+            browser.close()
+    # The browser asks for /favicon.ico by itself; the book has no icon.
+    problems = [p for p in problems if not p.endswith("/favicon.ico)")]
+    assert not problems, problems
+    hosts = {urlsplit(url).hostname for url in requests
+             if not url.startswith(("data:", "blob:", "about:"))}
+    assert hosts == {"127.0.0.1"}, sorted(requests)

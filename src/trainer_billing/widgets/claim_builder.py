@@ -123,6 +123,7 @@ _LINE_GROUPS = (
 )
 _LIST_KEYS = ("modifiers", "pointers")
 _WHOLE_NUMBER = re.compile(r"[+-]?\d+")
+_NUMBER = re.compile(r"[+-]?(\d+\.\d*|\.\d+|\d+)([eE][+-]?\d+)?")
 _SPLIT = re.compile(r"[\s,;]+")
 
 _FIELD_STYLE = {"description_width": "180px"}
@@ -155,6 +156,9 @@ class ClaimBuilder:
         self._line_count = 1
         self._quiet = False
         self._load_problem = ""
+        self._load_note = ""
+        self._extra_diagnoses = []  # beyond the form's room, as loaded
+        self._extra_lines = []
         self.sample_path = (Path(sample_path) if sample_path
                             else _find_sample())
         self.widget = self._build(str(draft_path))
@@ -193,27 +197,48 @@ class ClaimBuilder:
             self._base_lines = [
                 copy.deepcopy(raw_lines[i]) if i < len(raw_lines) else {}
                 for i in range(MAX_LINES)]
-            self._set_line_count(max(1, len(lines)))
+            # More than the form has room for: kept as loaded and checked,
+            # but not editable here (the checker reports the excess).
+            self._extra_diagnoses = copy.deepcopy(
+                (data.get("diagnoses") or [])[len(DIAGNOSIS_LETTERS):])
+            self._extra_lines = copy.deepcopy(raw_lines[MAX_LINES:])
+            self._set_line_count(max(1, min(len(lines), MAX_LINES)))
         finally:
             self._quiet = False
         self.refresh()
+        extra = []
+        if self._extra_diagnoses:
+            extra.append(f"{len(diagnoses)} diagnoses (the form shows "
+                         f"{len(DIAGNOSIS_LETTERS)})")
+        if self._extra_lines:
+            extra.append(f"{len(lines)} service lines (the form shows "
+                         f"{MAX_LINES})")
+        self._load_note = (
+            "This claim has " + " and ".join(extra) + ". The rest is kept "
+            "as loaded and checked, but cannot be edited here."
+            if extra else "")
+        if extra:
+            self._say(self._load_note, "warning")
         return True
 
     def to_claim(self):
         """Return the claim dict the form holds now, as the user typed it.
 
         Keys the form has no control for (from a loaded claim) are kept.
-        Units that are a whole number become an int; anything else stays
-        the text typed, so the scrubber can say what is wrong with it.
+        Units typed as a number become a JSON number (``2``, ``1.5``);
+        anything else stays the text typed, so the checker can say what is
+        wrong with it.
         """
         data = copy.deepcopy(self._base) if isinstance(
             self._base, dict) else {}
         for path, control in self._controls.items():
             _put(data, path, control.value)
         diagnoses = [control.value for control in self._diagnoses]
-        while diagnoses and not diagnoses[-1].strip():
+        while diagnoses and not diagnoses[-1].strip() \
+                and not self._extra_diagnoses:
             diagnoses.pop()
-        data["diagnoses"] = diagnoses
+        data["diagnoses"] = diagnoses + copy.deepcopy(
+            self._extra_diagnoses)
         lines = []
         for number in range(self._line_count):
             base = self._base_lines[number]
@@ -221,7 +246,7 @@ class ClaimBuilder:
             for key, control in self._lines[number].items():
                 line[key] = _from_text(key, control.value)
             lines.append(line)
-        data["lines"] = lines
+        data["lines"] = lines + copy.deepcopy(self._extra_lines)
         return data
 
     def findings(self):
@@ -240,7 +265,7 @@ class ClaimBuilder:
         return self.findings()
 
     def set_field(self, name, value, line=None):
-        """Return nothing; type ``value`` into the control called ``name``.
+        """Return None; type ``value`` into the control called ``name``.
 
         ``name`` is a dotted path in the claim (``"billing_provider.npi"``,
         ``"patient.birth_date"``, ``"diagnoses.B"``) or, with ``line``
@@ -377,7 +402,7 @@ class ClaimBuilder:
                       f"{self._load_problem}. The form is unchanged.",
                       "error")
             return False
-        self._say(f"Loaded the draft {source.resolve()}.", "ok")
+        self._say_loaded(f"Loaded the draft {source.resolve()}.")
         return True
 
     def load_sample(self):
@@ -397,7 +422,7 @@ class ClaimBuilder:
                       f"{_short(exc)}", "error")
             return False
         if self.load_claim(data):
-            self._say(f"Loaded the sample claim {self.sample_path}.", "ok")
+            self._say_loaded(f"Loaded the sample claim {self.sample_path}.")
             return True
         return False
 
@@ -556,12 +581,12 @@ class ClaimBuilder:
     # ------------------------------------------------------------ react
 
     def _changed(self, change):
-        """Re-check the claim unless the form is being filled in bulk."""
+        """Return None; re-check the claim unless the form is being filled."""
         if not self._quiet:
             self.refresh()
 
     def _set_line_count(self, count):
-        """Show the first ``count`` lines and hide the rest."""
+        """Return None; show the first ``count`` lines, hide the rest."""
         self._line_count = count
         for number, row in enumerate(self._line_rows, start=1):
             row.layout.display = "" if number <= count else "none"
@@ -570,7 +595,7 @@ class ClaimBuilder:
             self._remove.disabled = count <= 1
 
     def _show(self, found, problem):
-        """Put each finding under its item, then fill the summary."""
+        """Return None; put each finding under its item, fill the summary."""
         placed = {key: [] for key in self._boxes}
         other = []
         for finding in found:
@@ -595,9 +620,18 @@ class ClaimBuilder:
             return ("24", None)
         return None
 
+    def _say_loaded(self, text):
+        """Return None; say what was loaded, and what the form cannot show.
+        """
+        if self._load_note:
+            self._say(f"{text} {self._load_note}", "warning")
+        else:
+            self._say(text, "ok")
+
     def _say(self, text, kind):
-        """Show ``text`` in the status line (kind: ok or error)."""
-        colour = "#1b5e20" if kind == "ok" else "#b00020"
+        """Return None; show ``text`` in the status line (ok/warning/error)."""
+        colour = {"ok": "#1b5e20", "warning": "#8a5a00"}.get(kind,
+                                                             "#b00020")
         self._status.value = (
             f'<div class="tb-status-{kind}" style="color:{colour}">'
             f"{html.escape(text)}</div>")
@@ -637,25 +671,25 @@ def _find_sample():
 def _fill_plan(data):
     """Return (values by path, diagnosis texts, line texts) for a claim.
 
-    Raises ValueError or TypeError when the claim's shape does not fit the
-    form, before any control is touched.
+    There may be more diagnosis texts or line texts than the form has
+    room for. Raises ValueError or TypeError when the claim's shape does
+    not fit the form, before any control is touched.
     """
     if not isinstance(data, dict):
         raise TypeError(f"a claim is an object, not a {_json_type(data)}")
-    values = {}
-    for _, groups in _SECTIONS:
-        for _, fields in groups:
-            for path, *_ in fields:
-                values[path] = _to_text(_get(data, path), ".".join(path))
+    known = set(_blank_claim()) or {path[0] for path in _field_paths()}
+    if data and not known & set(data):
+        shown = ", ".join(sorted(map(str, data))[:5])
+        raise ValueError(f"it holds none of a claim's items (its keys: "
+                         f"{shown})")
+    values = {path: _to_text(_get(data, path), ".".join(path))
+              for path in _field_paths()}
     diagnoses = data.get("diagnoses")
     if diagnoses is None:
         diagnoses = []
     if not isinstance(diagnoses, list):
         raise TypeError("'diagnoses' should be a list, not a "
                         f"{_json_type(diagnoses)}")
-    if len(diagnoses) > len(DIAGNOSIS_LETTERS):
-        raise ValueError(f"it has {len(diagnoses)} diagnoses; the form "
-                         f"holds {len(DIAGNOSIS_LETTERS)}")
     diagnosis_texts = [_to_text(code, f"diagnoses[{i}]")
                        for i, code in enumerate(diagnoses)]
     diagnosis_texts += [""] * (len(DIAGNOSIS_LETTERS) - len(diagnoses))
@@ -665,9 +699,6 @@ def _fill_plan(data):
     if not isinstance(lines, list):
         raise TypeError(f"'lines' should be a list, not a "
                         f"{_json_type(lines)}")
-    if len(lines) > MAX_LINES:
-        raise ValueError(f"it has {len(lines)} service lines; the form "
-                         f"holds {MAX_LINES}")
     line_texts = []
     for number, line in enumerate(lines, start=1):
         if not isinstance(line, dict):
@@ -675,6 +706,12 @@ def _fill_plan(data):
                             f"{_json_type(line)}")
         line_texts.append(_line_texts(line, number))
     return values, diagnosis_texts, line_texts
+
+
+def _field_paths():
+    """Return the claim path of every control outside diagnoses/lines."""
+    return [path for _, groups in _SECTIONS for _, fields in groups
+            for path, *_ in fields]
 
 
 def _line_texts(line, number):
@@ -714,7 +751,7 @@ def _get(data, path):
 
 
 def _put(data, path, value):
-    """Set ``value`` at ``path`` in nested dicts, making dicts as needed."""
+    """Return None; set ``value`` at ``path``, making dicts as needed."""
     for key in path[:-1]:
         if not isinstance(data.get(key), dict):
             data[key] = {}
@@ -738,8 +775,13 @@ def _from_text(key, text):
     """Return the claim value for a line control's text."""
     if key in _LIST_KEYS:
         return [part for part in _SPLIT.split(text) if part]
-    if key == "units" and _WHOLE_NUMBER.fullmatch(text.strip()):
-        return int(text)
+    if key == "units":
+        # The claim file stores units as a JSON number; text that is not
+        # a number stays text, for the checker to report.
+        if _WHOLE_NUMBER.fullmatch(text.strip()):
+            return int(text)
+        if _NUMBER.fullmatch(text.strip()):
+            return float(text)
     return text
 
 
@@ -810,7 +852,7 @@ def _count(number, noun):
 
 
 def _set_html(box, value):
-    """Set an HTML widget's value only when it changes."""
+    """Return None; set an HTML widget's value only if it changes."""
     if box.value != value:
         box.value = value
 

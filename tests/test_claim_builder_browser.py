@@ -1,0 +1,148 @@
+"""The claim builder in a real browser, served as a Voila app.
+
+Starts Voila on 127.0.0.1 (a free port, a token), drives Debian's
+Chromium with Playwright, types an NPI with a wrong check digit into the
+billing provider's NPI (item 33a), sees the checker's message at that
+field, fixes the digit and sees the message go. Voila is stopped by its
+own PID.
+"""
+
+import os
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOK = ROOT / "notebooks" / "claim_builder.ipynb"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+    "--no-first-run", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync"]
+START_TIMEOUT = 60      # seconds for Voila to answer
+RENDER_TIMEOUT = 90_000  # milliseconds for the notebook to run and render
+CHECK_TIMEOUT = 20_000   # milliseconds for a finding to appear or go
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(not Path(CHROMIUM).exists(),
+                       reason=f"{CHROMIUM} missing: run `make browser`"),
+]
+
+
+def _free_port():
+    """Return a TCP port on 127.0.0.1 that nothing listens on now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _voila():
+    """Return the voila command of the Python running the tests."""
+    beside = Path(sys.executable).with_name("voila")
+    return str(beside) if beside.exists() else shutil.which("voila")
+
+
+def _wait_until_up(url, process, log):
+    """Return once ``url`` answers HTTP 200; fail if Voila dies first."""
+    deadline = time.monotonic() + START_TIMEOUT
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"Voila exited with {process.returncode}:\n"
+                        + log.read_text(errors="replace"))
+        try:
+            with urllib.request.urlopen(url, timeout=5) as answer:
+                if answer.status == 200:
+                    return
+        except (urllib.error.URLError, OSError):
+            pass
+        time.sleep(0.5)
+    pytest.fail(f"Voila did not answer within {START_TIMEOUT} s:\n"
+                + log.read_text(errors="replace"))
+
+
+def _stop(process):
+    """Stop Voila (and the kernels it started) by its PID."""
+    if process.poll() is not None:
+        return
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        # Its own session: the group id is Voila's PID, so this reaches
+        # only the kernels this test's Voila started.
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=10)
+
+
+@pytest.fixture
+def voila_url(tmp_path):
+    """Return the URL (with token) of a Voila serving the claim builder."""
+    port = _free_port()
+    token = secrets.token_hex(16)
+    log = tmp_path / "voila.log"
+    command = [
+        _voila(), str(NOTEBOOK), "--no-browser", f"--port={port}",
+        "--Voila.ip=127.0.0.1", "--Voila.port_retries=0",
+        f"--token={token}",
+        f"--Voila.connection_dir_root={tmp_path}"]
+    with open(log, "wb") as out:
+        process = subprocess.Popen(
+            command, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT,
+            start_new_session=True)
+    try:
+        url = f"http://127.0.0.1:{port}/?token={token}"
+        _wait_until_up(url, process, log)
+        yield url
+    finally:
+        _stop(process)
+
+
+def test_wrong_npi_check_digit_shows_at_33a_and_goes(voila_url,
+                                                     record_property):
+    from playwright.sync_api import expect, sync_playwright
+
+    started = time.monotonic()
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        try:
+            page = browser.new_page()
+            page.goto(voila_url, timeout=RENDER_TIMEOUT)
+            npi = page.locator(".tb-field-33a input")
+            expect(npi).to_have_value("1000000038",
+                                      timeout=RENDER_TIMEOUT)
+            # The field is reachable by its label too, as a screen reader
+            # finds it.
+            expect(page.get_by_label("Billing NPI (33a)")).to_have_value(
+                "1000000038")
+            message = page.locator(".tb-finding-33a .tb-msg")
+            expect(message).to_have_count(0)
+            summary = page.locator(".tb-summary")
+            expect(summary).to_contain_text("nothing to fix")
+
+            npi.fill("1000000039")
+            expect(message).to_have_count(1, timeout=CHECK_TIMEOUT)
+            expect(message).to_contain_text("check digit")
+            expect(message).to_contain_text("Fix:")
+            # The message sits at 33a only, not at its neighbour item 33.
+            expect(page.locator(".tb-finding-33 .tb-msg")).to_have_count(0)
+            expect(npi).to_have_value("1000000039")
+
+            npi.fill("1000000038")
+            expect(message).to_have_count(0, timeout=CHECK_TIMEOUT)
+            expect(summary).to_contain_text("nothing to fix")
+        finally:
+            browser.close()
+    seconds = time.monotonic() - started
+    record_property("browser_seconds", round(seconds, 1))
+    print(f"browser part took {seconds:.1f} s")

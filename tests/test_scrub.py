@@ -27,19 +27,19 @@ def test_each_invalid_example_breaks_exactly_its_rule(stem):
     assert {f.rule for f in findings} == {expected["rule"]}
     first = findings[0]
     assert (first.item, first.line) == (expected["item"], expected["line"])
-    assert first.severity == "error"
+    assert first.severity == expected["severity"]
     assert first.message and first.fix
 
 
-def test_every_rule_of_the_first_slice_has_an_example():
+def test_every_rule_in_the_catalog_has_an_example():
     covered = {case["rule"] for case in INDEX.values()}
-    wanted = {"required", "npi-invalid", "diagnosis-unknown",
-              "diagnosis-not-billable", "diagnosis-limit", "line-limit",
-              "pointer-letter", "pointer-limit", "pointer-unknown",
-              "units-whole", "total-mismatch", "date-invalid",
-              "service-before-birth", "date-in-future", "who-may-bill"}
-    assert wanted <= covered
-    assert covered <= set(scrub.RULES)
+    assert covered == set(scrub.RULES)
+
+
+def test_catalog_rows_are_complete():
+    for rule in scrub.RULES.values():
+        assert rule.severity in ("error", "warning"), rule.id
+        assert rule.item and rule.title and rule.source, rule.id
 
 
 def test_pointer_e_with_only_a_and_b(sample_claim):
@@ -59,12 +59,76 @@ def test_total_mismatch_is_one_error_and_no_follow_on(sample_claim):
     assert "100.00" in finding.fix
 
 
-def test_nine_digit_category_names_its_billable_codes(sample_claim):
-    sample_claim["diagnoses"][1] = "M545"
+def test_m54_5_after_its_split_names_the_new_codes(sample_claim):
+    sample_claim["diagnoses"][1] = "M54.5"
+    for line in sample_claim["lines"]:
+        line["from"] = line["to"] = "2025-06-02"
     [finding] = check(sample_claim)
-    assert finding.rule == "diagnosis-not-billable"
+    assert (finding.rule, finding.item) == ("diagnosis-changed", "21")
     for code in ("M54.50", "M54.51", "M54.59"):
         assert code in finding.fix
+
+
+def test_m54_5_before_its_split_is_fine(sample_claim):
+    sample_claim["diagnoses"][1] = "M54.5"
+    for line in sample_claim["lines"]:
+        line["from"] = line["to"] = "2021-06-02"
+    assert check(sample_claim) == []
+
+
+def test_a_category_names_its_billable_codes(sample_claim):
+    sample_claim["diagnoses"][0] = "M17.1"
+    [finding] = check(sample_claim)
+    assert finding.rule == "diagnosis-not-billable"
+    for code in ("M17.10", "M17.11", "M17.12"):
+        assert code in finding.fix
+
+
+def test_icd9_with_a_2025_service_is_an_error_at_21(sample_claim):
+    sample_claim["diagnoses"][1] = "250.00"
+    for line in sample_claim["lines"]:
+        line["from"] = line["to"] = "2025-06-02"
+    [finding] = check(sample_claim)
+    assert (finding.rule, finding.severity, finding.item) == \
+        ("icd9-code", "error", "21")
+    assert "mix" in finding.message
+
+
+def test_59_with_xs_warns_and_does_not_reject(sample_claim):
+    sample_claim["lines"][1]["modifiers"] = ["59", "XS"]
+    [finding] = check(sample_claim)
+    assert (finding.rule, finding.severity) == ("59-with-x", "warning")
+
+
+def test_medicare_timely_filing_is_twelve_months(sample_claim):
+    sample_claim["coverage"] = "medicare"
+    for line in sample_claim["lines"]:
+        line["from"] = line["to"] = "2024-02-29"
+    on_time = scrub.check(sample_claim, today=datetime.date(2025, 2, 28))
+    assert not [f for f in on_time if f.rule == "timely-filing"]
+    late = scrub.check(sample_claim, today=datetime.date(2025, 3, 1))
+    assert [f.line for f in late if f.rule == "timely-filing"] == [1, 2]
+
+
+def test_units_follow_the_cms_rule_when_minutes_are_given(sample_claim):
+    sample_claim["lines"][0]["minutes"] = 33
+    sample_claim["lines"][1]["minutes"] = 7
+    assert check(sample_claim) == []           # 40 min: 2 + 1 units
+    sample_claim["lines"][1]["minutes"] = 20   # 53 min: 2 + 2 units
+    [finding] = check(sample_claim)
+    assert (finding.rule, finding.severity) == ("units-minutes", "warning")
+    assert "97530 x 2" in finding.message
+    sample_claim["coverage"] = "medicare"
+    [finding] = check(sample_claim)
+    assert finding.severity == "error"
+
+
+def test_ama_units_warn_on_commercial_plans(sample_claim):
+    sample_claim["lines"][0].update(minutes=10, units=1)
+    sample_claim["lines"][1].update(minutes=10, units=1)
+    [finding] = check(sample_claim)
+    assert (finding.rule, finding.severity) == ("units-minutes", "warning")
+    assert "AMA" in finding.message
 
 
 def test_trainer_billing_97110_is_told_the_routes(sample_claim):
@@ -121,8 +185,10 @@ def test_twelve_diagnoses_and_six_lines_are_allowed(sample_claim):
     sample_claim["diagnoses"] = ["M1711", "M5450", "E66811", "Z6831", "I10",
                                  "E119", "R7303", "Z723", "Z7182", "M810",
                                  "J449", "I739"]
-    sample_claim["lines"] = [copy.deepcopy(sample_claim["lines"][1])
-                             for _ in range(6)]
+    sample_claim["lines"] = [
+        dict(copy.deepcopy(sample_claim["lines"][1]),
+             **{"from": f"2026-11-0{d}", "to": f"2026-11-0{d}"})
+        for d in range(1, 7)]
     sample_claim["total_charge"] = "390.00"
     assert check(sample_claim) == []
 

@@ -33,6 +33,9 @@ SCHEMA_PATH = importlib.resources.files("trainer_billing") / "data" / \
 #: Where each part of a claim goes on the CMS-1500, most specific first.
 ITEMS = (
     ("coverage", "1"),
+    ("payer.referral_required", "17"),
+    ("payer.prior_authorization_required", "23"),
+    ("payer.timely_filing_days", "24A"),
     ("payer", "payer"),
     ("insured.id", "1a"),
     ("insured.address", "7"),
@@ -60,6 +63,7 @@ ITEMS = (
     ("lines[].pointers", "24E"),
     ("lines[].charge", "24F"),
     ("lines[].units", "24G"),
+    ("lines[].minutes", "24G"),
     ("lines[].rendering_npi", "24J"),
     ("lines", "24"),
     ("tax_id", "25"),
@@ -205,7 +209,10 @@ def empty():
     address = {"street": "", "city": "", "state": "", "zip": ""}
     return {
         "coverage": "",
-        "payer": {"name": "", "id": "", "address": dict(address)},
+        "payer": {"name": "", "id": "", "address": dict(address),
+                  "referral_required": False,
+                  "prior_authorization_required": False,
+                  "timely_filing_days": None},
         "insured": {"id": "", "name": dict(name), "group": "", "plan": "",
                     "address": dict(address), "birth_date": "", "sex": ""},
         "patient": {"name": dict(name), "birth_date": "", "sex": "",
@@ -228,4 +235,4 @@ def empty_line():
     """Return a blank service line (item 24)."""
     return {"from": "", "to": "", "place_of_service": "", "code": "",
             "modifiers": [], "pointers": [], "charge": "", "units": 1,
-            "rendering_npi": ""}
+            "minutes": None, "rendering_npi": ""}

@@ -25,6 +25,7 @@ import csv
 import dataclasses
 import functools
 import importlib.resources
+import re
 import warnings
 
 #: The ICD-10-CM release that diagnosis() reads.
@@ -207,3 +208,80 @@ def billers(procedure_code):
     if entry is None:
         return "no one known to the course's table"
     return " and ".join(words.get(b, b) for b in entry.billed_by)
+
+
+@functools.cache
+def modifiers():
+    """Return the course's modifier table: modifier -> our summary."""
+    return {r["modifier"]: r["summary"] for r in _rows("modifiers.csv")}
+
+
+@functools.cache
+def places_of_service():
+    """Return the CMS place-of-service codes: code -> name.
+
+    >>> places_of_service()['11']
+    'Office'
+    """
+    return {r["code"]: r["name"] for r in _rows("places_of_service.csv")}
+
+
+@dataclasses.dataclass(frozen=True)
+class DiagnosisChange:
+    """A dated change to the ICD-10-CM code set.
+
+    ``change`` is ``"split"`` (the code stopped being billable on
+    ``effective`` and ``codes`` replace it) or ``"new"`` (the code exists
+    from ``effective``; before that, ``codes`` was used).
+    """
+    code: str
+    change: str
+    effective: str
+    codes: tuple
+    source: str
+
+
+@functools.cache
+def diagnosis_changes():
+    """Return the course's table of dated ICD-10-CM changes, keyed by the
+    compact code (no dot)."""
+    return {
+        compact_diagnosis(r["code"]): DiagnosisChange(
+            r["code"], r["change"], r["effective"],
+            tuple(r["codes"].split(";")), r["source"])
+        for r in _rows("icd10_changes.csv")
+    }
+
+
+#: First day of ICD-10-CM on US claims.
+ICD10_START = "2015-10-01"
+
+
+def looks_like_icd9(code):
+    """Return True if a code has the shape of an ICD-9-CM diagnosis and is
+    not an ICD-10-CM code: 3 digits with up to 2 decimals (250.00), or a
+    V-code (V65.41) or E-code (E849.0) that ICD-10-CM does not have.
+
+    >>> [looks_like_icd9(c) for c in ('250.00', 'V65.41', 'E66.9', 'M54.50')]
+    [True, True, False, False]
+    """
+    text = str(code).strip().upper()
+    compact = compact_diagnosis(text)
+    if re.fullmatch(r"\d{3}(\.\d{1,2})?", text) or \
+            re.fullmatch(r"\d{3,5}", compact):
+        return True
+    if re.fullmatch(r"V\d{2}(\.\d{1,2})?|E\d{3}(\.\d)?", text) or \
+            re.fullmatch(r"V\d{2,4}|E\d{3,4}", compact):
+        return diagnosis(compact) is None
+    return False
+
+
+def is_therapy(procedure_code):
+    """Return True for the table's therapy codes (billed by therapists).
+
+    >>> is_therapy('97530'), is_therapy('S9451')
+    (True, False)
+    """
+    entry = procedure(procedure_code)
+    return entry is not None and bool(
+        {"therapist", "physical_therapist"} & set(entry.billed_by))

@@ -7,11 +7,13 @@ do. It works on drafts too: a missing or malformed value is a finding,
 never an exception. A rule that is uncertain warns rather than rejects,
 because rejecting a valid claim is worse than missing a doubtful one.
 
-Every rule is listed in RULES with its source. Item rules follow the
-NUCC 1500 Claim Form Reference Instruction Manual (02/12 form) as
+Every rule is listed in RULES (read from ``data/rules.csv``, which the
+book renders) with its usual severity, item and source. Item rules follow
+the NUCC 1500 Claim Form Reference Instruction Manual (02/12 form) as
 summarised in FACTS.md section F; who may bill therapy codes follows
 42 CFR 410.60 and CMS's 2005 end of "incident to" therapy by non-
-therapists (FACTS.md section 1.1, claim 3).
+therapists (FACTS.md section 1.1, claim 3). Code sets are checked for
+the date of service.
 
 >>> import json, pathlib
 >>> sample = json.loads(pathlib.Path('datasets/claims/valid_sample.json')
@@ -23,12 +25,15 @@ therapists (FACTS.md section 1.1, claim 3).
 [('pointer-unknown', '24E', 1)]
 """
 
+import collections
+import csv
 import dataclasses
 import datetime
 import decimal
+import importlib.resources
 import re
 
-from trainer_billing import codes, npi
+from trainer_billing import codes, npi, units
 
 MAX_DIAGNOSES = 12
 MAX_LINES = 6
@@ -41,8 +46,10 @@ SEXES = ("F", "M", "U")
 RELATIONSHIPS = ("self", "spouse", "child", "other")
 QUALIFIERS = ("DN", "DK", "DQ")
 TAX_ID_TYPES = ("EIN", "SSN")
-
-NUCC = "NUCC 1500 Claim Form Reference Instruction Manual, 02/12 form"
+#: ICD-10-CM codes that are a weight diagnosis for a BMI code: obesity,
+#: malnutrition, abnormal weight loss or gain, underweight.
+WEIGHT_DIAGNOSES = ("E66", "E40", "E41", "E42", "E43", "E44", "E45", "E46",
+                    "R634", "R635", "R636")
 
 #: What a trainer can do instead of billing a therapy code in their own
 #: name (FACTS.md sections 1.1 claims 3, 4 and 11, and M).
@@ -57,63 +64,23 @@ TRAINER_ROUTES = (
 
 @dataclasses.dataclass(frozen=True)
 class Rule:
-    """One check of the catalog."""
+    """One check of the catalog (``data/rules.csv``)."""
     id: str
-    severity: str
+    severity: str    # the usual severity; a finding may soften it
     item: str
     title: str
     source: str
 
 
-RULES = {r.id: r for r in (
-    Rule("required", "error", "various",
-         "Items the payer needs are filled in", NUCC),
-    Rule("choice", "error", "various",
-         "A value is one of the form's choices", NUCC),
-    Rule("npi-invalid", "error", "17b/24J/33a",
-         "Every NPI has 10 digits, starts with 1 or 2 and has the right "
-         "check digit", "CMS, NPI check digit requirements"),
-    Rule("diagnosis-unknown", "error", "21",
-         "Each diagnosis is an ICD-10-CM code", codes.ICD10CM_RELEASE),
-    Rule("diagnosis-not-billable", "error", "21",
-         "Each diagnosis is coded to its last character",
-         codes.ICD10CM_RELEASE),
-    Rule("diagnosis-limit", "error", "21",
-         "At most 12 diagnoses, A to L", NUCC),
-    Rule("diagnosis-repeated", "warning", "21",
-         "No diagnosis is listed twice", NUCC),
-    Rule("line-limit", "error", "24",
-         "At most 6 service lines", NUCC),
-    Rule("pointer-letter", "error", "24E",
-         "Pointers are letters A to L, not codes or numbers", NUCC),
-    Rule("pointer-limit", "error", "24E",
-         "At most 4 pointers on a line", NUCC),
-    Rule("pointer-unknown", "error", "24E",
-         "Each pointer names a diagnosis entered in item 21", NUCC),
-    Rule("units-whole", "error", "24G",
-         "Units are whole numbers above zero", NUCC),
-    Rule("charge-format", "error", "24F/28",
-         "Amounts are written like 60.00", NUCC),
-    Rule("total-mismatch", "error", "28",
-         "The total charge is the sum of the line charges", NUCC),
-    Rule("date-invalid", "error", "3/24A",
-         "Dates are real calendar dates, YYYY-MM-DD", NUCC),
-    Rule("date-order", "error", "24A",
-         "A line's last date is not before its first", NUCC),
-    Rule("service-before-birth", "error", "24A",
-         "No service is dated before the patient's birth", NUCC),
-    Rule("date-in-future", "error", "3/24A",
-         "No date of birth or service is in the future", NUCC),
-    Rule("code-shape", "error", "24D",
-         "A CPT/HCPCS code has five characters", NUCC),
-    Rule("code-unknown", "warning", "24D",
-         "The code is in the course's code table",
-         "Course code table (data/procedures.csv)"),
-    Rule("who-may-bill", "error", "24D",
-         "The billing provider's type may bill the code",
-         "42 CFR 410.60; CMS end of incident-to therapy by non-therapists "
-         "(2005)"),
-)}
+def _load_rules():
+    source = importlib.resources.files("trainer_billing") / "data" / \
+        "rules.csv"
+    with source.open(encoding="utf-8", newline="") as handle:
+        return {row["id"]: Rule(**row) for row in csv.DictReader(handle)}
+
+
+#: The rule catalog: every check, its usual severity, item and source.
+RULES = _load_rules()
 
 
 @dataclasses.dataclass(frozen=True)
@@ -148,6 +115,11 @@ class _Checker:
         self.birth = None        # the patient's date of birth, if real
         self.entered = 0         # how many diagnoses item 21 has
         self.line_total = None   # sum of the line charges, if all read
+        self.medicare = self.text(self.claim.get("coverage")) == "medicare"
+        self.payer = self.section("payer")
+        # The code set in force is the one of the date of service: the
+        # first real date on a line, or today for a draft without one.
+        self.service_date = min(self.line_dates(), default=today)
 
     def add(self, rule, item, message, fix, line=None, severity=None):
         self.findings.append(Finding(
@@ -161,6 +133,15 @@ class _Checker:
         for key in keys:
             value = value.get(key) if isinstance(value, dict) else None
         return value if isinstance(value, dict) else {}
+
+    def line_dates(self):
+        lines = self.claim.get("lines")
+        for line in lines if isinstance(lines, list) else []:
+            try:
+                yield datetime.date.fromisoformat(
+                    self.text(line.get("from")))
+            except (AttributeError, TypeError, ValueError):
+                continue
 
     @staticmethod
     def text(value):
@@ -275,6 +256,26 @@ class _Checker:
         self.choice(patient.get("relationship"), RELATIONSHIPS, "6",
                     "The relationship")
 
+    def plan_rules(self):
+        referring = self.section("referring_provider")
+        if self.payer.get("referral_required") is True and not (
+                self.text(referring.get("npi")) or self.text(
+                    self.section("referring_provider", "name").get("last"))):
+            self.add("referral-missing", "17",
+                     "The plan needs a referral for these services, and no "
+                     "referring provider is named.",
+                     "Get the referral from the client's physician before "
+                     "the session, then enter the physician's name and "
+                     "NPI (qualifier DN).")
+        if self.payer.get("prior_authorization_required") is True and \
+                not self.text(self.claim.get("prior_authorization")):
+            self.add("prior-auth-missing", "23",
+                     "The plan needs prior authorization, and no "
+                     "authorization number is given.",
+                     "Call the plan for authorization before the services "
+                     "and enter the number it gives; without it the claim "
+                     "is denied (CARC 197).")
+
     def referring(self):
         referring = self.section("referring_provider")
         if not any(self.text(v) for v in (
@@ -313,7 +314,29 @@ class _Checker:
                      f"has room for {MAX_DIAGNOSES} (A to L).",
                      "Keep the diagnoses the services treat; split the "
                      "rest onto a second claim.")
+        if self.service_date < datetime.date.fromisoformat(
+                codes.ICD10_START):
+            self.add("icd-code-set", "21",
+                     f"The services are dated {self.service_date}, before "
+                     f"ICD-10-CM began ({codes.ICD10_START}); they were "
+                     "coded in ICD-9-CM, which the course does not check.",
+                     "Check the dates of service; claims for services "
+                     f"from {codes.ICD10_START} use ICD-10-CM.")
+            return
+        icd9 = [d for d in diagnoses if codes.looks_like_icd9(
+            self.text(d))]
+        if icd9:
+            mixed = len(icd9) < len(diagnoses)
+            self.add("icd9-code", "21",
+                     f"{', '.join(map(str, icd9))} "
+                     f"{'is' if len(icd9) == 1 else 'are'} ICD-9-CM; "
+                     f"services from {codes.ICD10_START} are coded in "
+                     "ICD-10-CM" + (", and one claim may not mix the two"
+                                    if mixed else "") + ".",
+                     "Ask the referring office for the ICD-10-CM code of "
+                     "the same condition (e.g. 250.00 became E11.9).")
         seen = set()
+        self.weight_diagnosis = False
         for letter, raw in zip(POINTER_LETTERS + "?" * len(diagnoses),
                                diagnoses):
             code = codes.compact_diagnosis(raw) if raw is not None else ""
@@ -327,6 +350,12 @@ class _Checker:
                          f"{label} ({raw}) is listed twice.",
                          "List each diagnosis once and point to it.")
             seen.add(code)
+            if raw in icd9:
+                continue
+            if code.startswith(WEIGHT_DIAGNOSES):
+                self.weight_diagnosis = True
+            if self.changed(label, code):
+                continue
             found = codes.diagnosis(code)
             if found is None:
                 self.add("diagnosis-unknown", "21",
@@ -343,6 +372,45 @@ class _Checker:
                          "category, not a billable code.",
                          f"Use the full code from the physician's note: "
                          f"{shown}.")
+
+    def changed(self, label, code):
+        """Report a code deleted, split or not yet created on the date of
+        service; return True if the course's change table decided it."""
+        change = codes.diagnosis_changes().get(code)
+        if change is None:
+            return False
+        effective = datetime.date.fromisoformat(change.effective)
+        on = self.service_date
+        if change.change == "split" and on >= effective:
+            self.add("diagnosis-changed", "21",
+                     f"{label} {change.code} was split on {effective} "
+                     f"and cannot be billed for a service on {on}.",
+                     f"Use one of {', '.join(change.codes)}, as the "
+                     "physician's note supports.")
+        elif change.change == "new" and on < effective:
+            self.add("diagnosis-changed", "21",
+                     f"{label} {change.code} starts on {effective}; the "
+                     f"service on {on} comes before it.",
+                     f"For services before {effective} use "
+                     f"{' or '.join(change.codes)}.")
+        elif change.change == "split":
+            return True      # billable on that date: nothing to say
+        else:
+            return False     # a new code in force: check it as usual
+        return True
+
+    def bmi(self):
+        diagnoses = self.claim.get("diagnoses")
+        bmi = [self.text(d) for d in diagnoses or []
+               if codes.compact_diagnosis(self.text(d)).startswith("Z68")] \
+            if isinstance(diagnoses, list) else []
+        if bmi and not self.weight_diagnosis:
+            self.add("bmi-alone", "21",
+                     f"{', '.join(bmi)} (body mass index) is reported "
+                     "without a weight diagnosis.",
+                     "A BMI code is a secondary code: add the weight "
+                     "diagnosis the physician documented (e.g. E66.811 "
+                     "obesity class 1), or leave the BMI off.")
 
     def lines(self):
         lines = self.claim.get("lines")
@@ -365,6 +433,78 @@ class _Checker:
             total = None if charge is None or total is None \
                 else total + charge
         self.line_total = total
+        lines = [line if isinstance(line, dict) else {} for line in lines]
+        self.duplicates(lines)
+        self.minutes(lines)
+
+    def duplicates(self, lines):
+        seen = {}
+        for number, line in enumerate(lines, start=1):
+            code = self.text(line.get("code")).upper()
+            modifiers = line.get("modifiers")
+            modifiers = tuple(sorted(self.text(m).upper() for m in modifiers)) \
+                if isinstance(modifiers, list) else ()
+            key = (code, self.text(line.get("from")), modifiers)
+            if not code:
+                continue
+            if key in seen:
+                self.add("duplicate-line", "24",
+                         f"Line {number} repeats line {seen[key]}: the same "
+                         f"code {code}, date and modifiers.",
+                         "Put all units of one code on one line, or add "
+                         "the modifier that shows why it is separate.",
+                         number)
+            else:
+                seen[key] = number
+
+    def minutes(self, lines):
+        """Compare the units of timed codes with their minutes, per day."""
+        days = collections.defaultdict(list)
+        for number, line in enumerate(lines, start=1):
+            minutes = line.get("minutes")
+            entry = codes.procedure(self.text(line.get("code")))
+            if entry is None or not entry.timed or minutes in (None, ""):
+                continue
+            if isinstance(minutes, bool) or not isinstance(
+                    minutes, (int, float)) or minutes < 0 or \
+                    minutes != int(minutes):
+                self.add("units-minutes", "24G",
+                         f"Minutes {minutes!r} is not a whole number of "
+                         "0 or more.", "Enter the minutes of direct "
+                         "one-on-one time.", number)
+                continue
+            days[self.text(line.get("from"))].append(
+                (number, entry.code, int(minutes), line.get("units")))
+        for day, entries in days.items():
+            by_code = collections.defaultdict(int)
+            for _, code, minutes, _ in entries:
+                by_code[code] += minutes
+            cms = units.cms_units(by_code)
+            ama = units.ama_units(by_code)
+            billed = collections.defaultdict(int)
+            for _, code, _, count in entries:
+                billed[code] += count if isinstance(count, int) else 0
+            if dict(billed) == cms:
+                continue
+            number = entries[0][0]
+            expected = ", ".join(f"{c} x {n}" for c, n in cms.items())
+            total = sum(by_code.values())
+            if dict(billed) == ama and not self.medicare:
+                self.add("units-minutes", "24G",
+                         f"The units on {day} follow the AMA per-code rule; "
+                         f"by the CMS 8-minute rule {total} minutes give "
+                         f"{expected}.",
+                         "Fine if this payer uses the AMA rule; check its "
+                         "policy. Medicare and plans that follow it use "
+                         "the CMS rule.", number, severity="warning")
+                continue
+            self.add("units-minutes", "24G",
+                     f"The units on {day} do not match the minutes: by the "
+                     f"CMS 8-minute rule {total} timed minutes give "
+                     f"{expected}.",
+                     "Bill the units the minutes support, or correct the "
+                     "minutes.", number,
+                     severity=None if self.medicare else "warning")
 
     def line(self, number, line):
         """Check one service line; return its charge, or None."""
@@ -388,14 +528,18 @@ class _Checker:
                          f"patient's birth ({birth}).",
                          "Check the year of the service and the date of "
                          "birth.", number)
+            if start:
+                self.timely(number, start)
         place = self.text(line.get("place_of_service"))
         if self.required(place, "24B", "The place of service",
                          "Enter the two-digit code, e.g. 11 for an "
                          "office.", number) \
-                and not re.fullmatch(r"\d{2}", place):
-            self.add("choice", "24B",
-                     f"The place of service {place!r} is not a two-digit "
-                     "code.", "Enter e.g. 11 (office) or 12 (home).",
+                and place not in codes.places_of_service():
+            self.add("place-of-service", "24B",
+                     f"The place of service {place!r} is not a code of the "
+                     "CMS place-of-service set.",
+                     "Enter the two-digit code, e.g. 11 (office), 12 "
+                     "(home) or 10 (telehealth in the patient's home).",
                      number)
         self.procedure(number, line)
         self.pointers(number, line.get("pointers"))
@@ -409,6 +553,28 @@ class _Checker:
                               "The line charge", number)
         return None
 
+    def timely(self, number, start):
+        if self.medicare:
+            try:
+                deadline = start.replace(year=start.year + 1)
+            except ValueError:          # 29 February: due 28 February
+                deadline = start.replace(year=start.year + 1, day=28)
+            limit = "Medicare's 12 months"
+        else:
+            days = self.payer.get("timely_filing_days")
+            if isinstance(days, bool) or not isinstance(days, int) or \
+                    days <= 0:
+                return
+            deadline = start + datetime.timedelta(days=days)
+            limit = f"this payer's {days} days"
+        if self.today > deadline:
+            self.add("timely-filing", "24A",
+                     f"The service on {start} had to reach the payer by "
+                     f"{deadline} ({limit}); today is {self.today}.",
+                     "A late claim is denied (CARC 29) and the patient may "
+                     "not be billed for it; file the rest of your claims "
+                     "well within the limit.", number)
+
     def procedure(self, number, line):
         code = self.text(line.get("code")).upper()
         if not self.required(code, "24D", "The procedure code",
@@ -421,6 +587,13 @@ class _Checker:
                      "Enter five characters, e.g. S9451; put modifiers in "
                      "their own boxes.", number)
             return
+        self.modifiers(number, code, line.get("modifiers"))
+        if self.medicare and code.startswith("S"):
+            self.add("s-code-medicare", "24D",
+                     f"{code} is an HCPCS S-code; Medicare does not pay "
+                     "S-codes.",
+                     "S-codes are for private payers that accept them; do "
+                     "not send this line to Medicare.", number)
         entry = codes.procedure(code)
         if entry is None:
             self.add("code-unknown", "24D",
@@ -428,7 +601,90 @@ class _Checker:
                      "Check the code against the payer's fee schedule.",
                      number)
             return
+        day = self.date_quietly(line.get("from"))
+        if day and (entry.valid_from and day.isoformat() < entry.valid_from
+                    or entry.valid_to and day.isoformat() > entry.valid_to):
+            when = f"from {entry.valid_from}" if entry.valid_from else ""
+            if entry.valid_to:
+                when += f"{' ' if when else ''}until {entry.valid_to}"
+            self.add("code-year", "24D",
+                     f"{code} is valid only {when}, not on {day}.",
+                     f"{entry.note or 'Use the code in force that year'}.",
+                     number)
+        self.therapy_modifier(number, entry, line.get("modifiers"))
         self.who_may_bill(number, entry)
+
+    def date_quietly(self, value):
+        try:
+            return datetime.date.fromisoformat(self.text(value))
+        except ValueError:
+            return None
+
+    def modifiers(self, number, code, modifiers):
+        if not isinstance(modifiers, list):
+            modifiers = [] if modifiers in (None, "") else [modifiers]
+        modifiers = [self.text(m).upper() for m in modifiers
+                     if self.text(m)]
+        if len(modifiers) > 4:
+            self.add("modifier-limit", "24D",
+                     f"{len(modifiers)} modifiers are entered; a line "
+                     "takes at most 4.",
+                     "Keep the modifiers that change payment first.",
+                     number)
+        repeated = sorted({m for m in modifiers if modifiers.count(m) > 1})
+        if repeated:
+            self.add("modifier-repeated", "24D",
+                     f"Modifier {', '.join(repeated)} is entered twice.",
+                     "Enter each modifier once.", number)
+        known = codes.modifiers()
+        for modifier in modifiers:
+            if modifier not in known:
+                self.add("modifier-unknown", "24D",
+                         f"Modifier {modifier} is not in the course's "
+                         "modifier table.",
+                         "Check it in the payer's modifier list; modifiers "
+                         "have two characters.", number)
+        present = set(modifiers)
+        if {"KX", "GA"} <= present:
+            self.add("kx-with-ga", "24D",
+                     "KX (requirements met) and GA (ABN on file) are on "
+                     "the same line.",
+                     "Use KX when medical necessity is documented, GA when "
+                     "you expect a denial and have an ABN: not both.",
+                     number)
+        x_modifiers = sorted(present & {"XE", "XS", "XP", "XU"})
+        if "59" in present and x_modifiers:
+            self.add("59-with-x", "24D",
+                     f"59 and {', '.join(x_modifiers)} both say the "
+                     "service is distinct.",
+                     f"Keep {x_modifiers[0]}, which says how it is "
+                     "distinct, and drop 59.", number)
+        if "59" in present and re.fullmatch(r"99\d{3}", code) and \
+                "99202" <= code <= "99499":
+            self.add("59-on-em", "24D",
+                     f"59 is on the evaluation and management code {code}.",
+                     "Use modifier 25 for a separate visit on the same day "
+                     "as a procedure.", number)
+        for assistant, plan in (("CQ", "GP"), ("CO", "GO")):
+            if assistant in present and plan not in present:
+                self.add("assistant-modifier", "24D",
+                         f"{assistant} (assistant's share of a therapy "
+                         f"service) needs {plan} on the same line.",
+                         f"Add {plan}; {assistant} only says who gave part "
+                         "of a service under that plan of care.", number)
+
+    def therapy_modifier(self, number, entry, modifiers):
+        if not (self.medicare and codes.is_therapy(entry.code)):
+            return
+        present = {self.text(m).upper() for m in modifiers} \
+            if isinstance(modifiers, list) else set()
+        if not present & {"GP", "GO", "GN"}:
+            self.add("therapy-modifier", "24D",
+                     f"{entry.code} is a therapy code and Medicare needs "
+                     "GP, GO or GN on it.",
+                     "Add GP for a physical therapy plan of care (GO "
+                     "occupational, GN speech); GP does not mean a fitness "
+                     "professional.", number)
 
     def who_may_bill(self, number, entry):
         if "any" in entry.billed_by:
@@ -558,8 +814,10 @@ class _Checker:
 
     def run(self):
         self.people()
+        self.plan_rules()
         self.referring()
         self.diagnoses()
+        self.bmi()
         self.lines()
         self.provider()
         self.totals()

@@ -119,7 +119,7 @@ def start_command(args):
 
 def build_book_command(args):
     from trainer_billing import course
-    path = course.build_book(force=args.force)
+    path = course.build_book(force=args.force, quiet=False)
     print(f"book built: {path}")
     return OK
 

@@ -31,6 +31,7 @@ import dataclasses
 import datetime
 import decimal
 import importlib.resources
+import math
 import re
 
 from trainer_billing import codes, npi, units
@@ -466,8 +467,8 @@ class _Checker:
             if entry is None or not entry.timed or minutes in (None, ""):
                 continue
             if isinstance(minutes, bool) or not isinstance(
-                    minutes, (int, float)) or minutes < 0 or \
-                    minutes != int(minutes):
+                    minutes, (int, float)) or not math.isfinite(minutes) \
+                    or minutes < 0 or minutes != int(minutes):
                 self.add("units-minutes", "24G",
                          f"Minutes {minutes!r} is not a whole number of "
                          "0 or more.", "Enter the minutes of direct "

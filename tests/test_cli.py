@@ -120,3 +120,51 @@ def test_unexpected_errors_are_one_line(monkeypatch, capsys):
     assert cli.main(["npi", "1"]) == 2
     assert capsys.readouterr().err.strip() == \
         "trainer-billing npi: RuntimeError: disk on fire"
+
+
+def test_form_writes_each_kind(tmp_path):
+    from pypdf import PdfReader
+    for kind, words in (("cms1500", "33a"), ("superbill", "185.00"),
+                        ("lmn", "Unilateral primary osteoarthritis")):
+        out = tmp_path / f"{kind}.pdf"
+        code, stdout, err = run("form", str(CLAIMS / "valid_sample.json"),
+                                "-o", str(out), "--kind", kind)
+        assert code == 0, err
+        text = "".join(p.extract_text() for p in PdfReader(out).pages)
+        assert words in text
+
+
+def test_form_refuses_a_trainers_therapy_superbill(tmp_path):
+    out = tmp_path / "x.pdf"
+    code, _, err = run("form", str(CLAIMS / "invalid" /
+                                   "therapy_code_by_trainer.json"),
+                       "-o", str(out), "--kind", "superbill")
+    assert code == 1 and "S9451" in err and not out.exists()
+
+
+def test_form_and_export_bad_paths_exit_2(tmp_path):
+    code, _, err = run("form", str(tmp_path / "none.json"), "-o",
+                       str(tmp_path / "x.pdf"))
+    assert code == 2 and "cannot read" in err
+    code, _, err = run("form", str(CLAIMS / "valid_sample.json"), "-o",
+                       str(tmp_path / "no" / "such" / "dir.pdf"))
+    assert code == 2 and "cannot write" in err
+    code, _, err = run("export-837", str(CLAIMS / "valid_sample.json"),
+                       "-o", str(tmp_path / "a.x12"), "--control-number",
+                       "0")
+    assert code == 2 and "control_number" in err
+    assert "Traceback" not in err
+
+
+def test_export_837_writes_or_refuses(tmp_path):
+    out = tmp_path / "claim.x12"
+    code, stdout, _ = run("export-837", str(CLAIMS / "valid_sample.json"),
+                          "-o", str(out))
+    assert code == 0 and out.read_text().startswith("ISA*00*")
+    assert "005010X222A1" in out.read_text()
+    refused = tmp_path / "bad.x12"
+    code, stdout, _ = run("export-837", str(CLAIMS / "invalid" /
+                                            "pointer_unknown.json"),
+                          "-o", str(refused))
+    assert code == 1 and "[pointer-unknown]" in stdout
+    assert not refused.exists()

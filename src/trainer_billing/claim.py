@@ -70,6 +70,8 @@ ITEMS = (
     ("patient_account", "26"),
     ("accept_assignment", "27"),
     ("total_charge", "28"),
+    ("rendering_provider.npi", "24J"),
+    ("rendering_provider", "31"),
     ("billing_provider.npi", "33a"),
     ("billing_provider", "33"),
 )
@@ -226,6 +228,8 @@ def empty():
         "patient_account": "",
         "accept_assignment": True,
         "total_charge": "",
+        "rendering_provider": {"name": dict(name), "credentials": "",
+                               "npi": ""},
         "billing_provider": {"name": "", "npi": "", "taxonomy": "",
                              "address": dict(address), "phone": ""},
     }

@@ -111,6 +111,56 @@ def npi_command(args):
     return status
 
 
+def _load_claim(path):
+    try:
+        return claim.load(path)
+    except claim.ClaimFileError as error:
+        raise UsageError(f"cannot read {path}: {error}") from None
+
+
+def form_command(args):
+    from trainer_billing import forms
+    data = _load_claim(args.file)
+    options = {key: value for key, value in (
+        ("paid", args.paid), ("provider_credentials", args.credentials),
+        ("program", args.program), ("duration", args.duration),
+        ("rationale", args.rationale)) if value is not None}
+    try:
+        size = forms.write(args.kind, data, args.output, **options)
+    except forms.FormError as error:
+        print(f"trainer-billing form: {error}", file=sys.stderr)
+        return HAS_ERRORS
+    except OSError as error:
+        raise UsageError(f"cannot write {args.output}: "
+                         f"{error.strerror or error}") from None
+    print(f"{args.output}: {args.kind} form, {size:,} bytes")
+    return OK
+
+
+def export_837_command(args):
+    from trainer_billing import x12
+    try:
+        warnings = x12.export_837(args.file, args.output,
+                                  control_number=args.control_number)
+    except claim.ClaimFileError as error:
+        raise UsageError(f"cannot read {args.file}: {error}") from None
+    except x12.ClaimHasErrors as error:
+        for finding in error.findings:
+            print(f"{args.file}: {finding}")
+        print(f"{args.file}: not written: fix the errors above first",
+              file=sys.stderr)
+        return HAS_ERRORS
+    except ValueError as error:          # e.g. a control number out of range
+        raise UsageError(str(error)) from None
+    except OSError as error:
+        raise UsageError(f"cannot write {args.output}: "
+                         f"{error.strerror or error}") from None
+    for finding in warnings:
+        print(f"{args.file}: {finding}")
+    print(f"{args.output}: 837P (005010X222A1) written")
+    return OK
+
+
 def start_command(args):
     from trainer_billing import course
     course.start(book_port=args.book_port, lab_port=args.lab_port)
@@ -152,6 +202,28 @@ def parser():
     p.add_argument("numbers", nargs="+", metavar="NUMBER")
     p.add_argument("--json", action="store_true")
     p.set_defaults(run=npi_command)
+
+    p = sub.add_parser("form", help="print a claim as a PDF form")
+    p.add_argument("file", metavar="FILE")
+    p.add_argument("-o", "--output", required=True, metavar="OUT.pdf")
+    p.add_argument("--kind", choices=("cms1500", "superbill", "lmn"),
+                   default="cms1500",
+                   help="cms1500 (default), superbill or lmn (letter of "
+                        "medical necessity)")
+    p.add_argument("--paid", help="superbill: amount already paid")
+    p.add_argument("--credentials", help="superbill: your credentials")
+    p.add_argument("--program", help="lmn: the prescribed program")
+    p.add_argument("--duration", help="lmn: how long it runs")
+    p.add_argument("--rationale", help="lmn: why it treats the disease")
+    p.set_defaults(run=form_command)
+
+    p = sub.add_parser("export-837",
+                       help="write a claim as an 837P file (X12 5010)")
+    p.add_argument("file", metavar="FILE")
+    p.add_argument("-o", "--output", required=True, metavar="OUT.x12")
+    p.add_argument("--control-number", type=int, default=1,
+                   help="interchange control number (1-999999999)")
+    p.set_defaults(run=export_837_command)
 
     p = sub.add_parser("start", help="serve the book and JupyterLab on "
                                      "127.0.0.1")

@@ -168,3 +168,14 @@ def test_export_837_writes_or_refuses(tmp_path):
                           "-o", str(refused))
     assert code == 1 and "[pointer-unknown]" in stdout
     assert not refused.exists()
+
+
+def test_tracker_is_a_subcommand(tmp_path):
+    db = str(tmp_path / "t.sqlite3")
+    code, out, _ = run("tracker", "add", str(CLAIMS / "valid_sample.json"),
+                       "--db", db)
+    assert code == 0 and "RB-2026-0001" in out
+    code, _, err = run("tracker", "move", "RB-2026-0001", "paid", "--db", db)
+    assert code == 1 and "submitted first" in err
+    code, out, _ = run("tracker", "list", "--db", db, "--json")
+    assert code == 0 and json.loads(out)[0]["state"] == "draft"

@@ -225,6 +225,9 @@ def parser():
                    help="interchange control number (1-999999999)")
     p.set_defaults(run=export_837_command)
 
+    from trainer_billing.cli_tracker import add_tracker_commands
+    add_tracker_commands(sub)
+
     p = sub.add_parser("start", help="serve the book and JupyterLab on "
                                      "127.0.0.1")
     p.add_argument("--book-port", type=int, default=None)

@@ -636,3 +636,30 @@ def test_mutated_claims_are_refused_or_written_valid():
             assert pyx12_accepts(text), text
 
     check()
+
+
+def test_every_story_claim_meant_to_be_valid_passes_x12valid(tmp_path):
+    # The datasets' story claims (one consistent year of billing) are
+    # checked on the date each was submitted; every claim the index calls
+    # valid must become an 837P that pyx12 accepts.
+    story = CLAIMS / "story"
+    index = json.loads((story / "index.json").read_text())["claims"]
+    paths = []
+    for number, entry in enumerate(index, start=1):
+        data = claim.load(story / entry["file"])
+        created = datetime.datetime.fromisoformat(entry["submitted"])
+        if not entry["expected_valid"]:
+            with pytest.raises(x12.ClaimHasErrors):
+                x12.write_837p(data, sender_id=SENDER, receiver_id=RECEIVER,
+                               control_number=number, created=created)
+            continue
+        path = tmp_path / f"{entry['claim_id']}.x12"
+        path.write_text(x12.write_837p(
+            data, sender_id=SENDER, receiver_id=RECEIVER,
+            control_number=number, created=created), encoding="ascii")
+        paths.append(path)
+    assert len(paths) >= 70
+    status, stderr = x12valid(paths, tmp_path)
+    assert " ERROR " not in stderr and "Failure" not in stderr, stderr
+    for path in paths:
+        assert f"{path}: OK" in stderr.splitlines()

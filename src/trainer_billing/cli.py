@@ -227,6 +227,8 @@ def parser():
 
     from trainer_billing.cli_tracker import add_tracker_commands
     add_tracker_commands(sub)
+    from trainer_billing.grading import add_grade_command
+    add_grade_command(sub)
 
     p = sub.add_parser("start", help="serve the book and JupyterLab on "
                                      "127.0.0.1")

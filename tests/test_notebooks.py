@@ -44,3 +44,9 @@ def test_notebook_is_stored_without_outputs(path):
         if cell.cell_type == "code":
             assert cell.outputs == [], f"{path.name}: clear the outputs"
             assert cell.execution_count is None
+
+
+def test_every_tool_is_exported_from_the_widgets_package():
+    from trainer_billing import widgets
+    for name in widgets.__all__:
+        assert getattr(widgets, name).__name__ == name

@@ -3,8 +3,10 @@
 Starts Voila on 127.0.0.1 (a free port, a token), drives Debian's
 Chromium with Playwright, types an NPI with a wrong check digit into the
 billing provider's NPI (item 33a), sees the checker's message at that
-field, fixes the digit and sees the message go. Voila is stopped by its
-own PID.
+field, fixes the digit and sees the message go. A second test sees the
+CMS-1500 preview rendered by Chromium's PDF viewer, downloads the PDF and
+the 837P by clicking their links, then breaks the NPI and sees the 837P
+link give way to what to fix. Voila is stopped by its own PID.
 """
 
 import os
@@ -84,9 +86,14 @@ def _stop(process):
         process.wait(timeout=10)
 
 
-@pytest.fixture
-def voila_url(tmp_path):
-    """Return the URL (with token) of a Voila serving the claim builder."""
+@pytest.fixture(scope="module")
+def voila_url(tmp_path_factory):
+    """Return the URL (with token) of a Voila serving the claim builder.
+
+    One server for this module's tests; each test opens its own page, so
+    its own kernel.
+    """
+    tmp_path = tmp_path_factory.mktemp("voila")
     port = _free_port()
     token = secrets.token_hex(16)
     log = tmp_path / "voila.log"
@@ -146,3 +153,68 @@ def test_wrong_npi_check_digit_shows_at_33a_and_goes(voila_url,
     seconds = time.monotonic() - started
     record_property("browser_seconds", round(seconds, 1))
     print(f"browser part took {seconds:.1f} s")
+
+
+def test_preview_renders_and_downloads_follow_the_claim(voila_url,
+                                                        record_property):
+    from playwright.sync_api import expect, sync_playwright
+
+    started = time.monotonic()
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        try:
+            page = browser.new_page(accept_downloads=True)
+            page.goto(voila_url, timeout=RENDER_TIMEOUT)
+            frame = page.locator(".tb-preview-cms1500 iframe")
+            expect(frame).to_have_count(1, timeout=RENDER_TIMEOUT)
+            frame.scroll_into_view_if_needed()
+            expect(frame).to_be_visible()
+            box = frame.bounding_box()
+            assert box["height"] > 300 and box["width"] > 300, box
+            # Chromium opened the embedded PDF in its viewer.
+            pdf_frame = _frame_of(page, frame)
+            assert pdf_frame.evaluate("document.contentType") == \
+                "application/pdf"
+            expect(page.locator(".tb-preview-superbill iframe")) \
+                .to_have_count(1)
+
+            for kind, start in (("cms1500", b"%PDF"), ("837p", b"ISA*")):
+                link = page.locator(f".tb-download-{kind} a[download]")
+                with page.expect_download(timeout=CHECK_TIMEOUT) as info:
+                    link.click()
+                data = Path(info.value.path()).read_bytes()
+                assert data.startswith(start), (kind, data[:20])
+            assert info.value.suggested_filename == \
+                "claim-RB-2026-0001.837p.txt"
+
+            page.locator(".tb-field-33a input").fill("1000000039")
+            blocked = page.locator(".tb-download-837p .tb-x12-blocked")
+            expect(blocked).to_contain_text("Item 33a",
+                                            timeout=CHECK_TIMEOUT)
+            expect(blocked).to_contain_text("check digit")
+            expect(page.locator(".tb-download-837p a")).to_have_count(0)
+            # The printout still follows, and says the claim has errors.
+            expect(page.locator(".tb-download-cms1500")).to_contain_text(
+                "1 error", timeout=CHECK_TIMEOUT)
+        finally:
+            browser.close()
+    seconds = time.monotonic() - started
+    record_property("browser_seconds", round(seconds, 1))
+    print(f"browser part took {seconds:.1f} s")
+
+
+def _frame_of(page, iframe, timeout=CHECK_TIMEOUT / 1000):
+    """Return the Frame of an iframe once its document has loaded."""
+    deadline = time.monotonic() + timeout
+    while True:
+        frame = iframe.element_handle().content_frame()
+        if frame is not None and frame.url.startswith("data:"):
+            try:
+                if frame.evaluate("document.readyState") == "complete":
+                    return frame
+            except Exception:   # still navigating
+                pass
+        if time.monotonic() > deadline:
+            pytest.fail("the preview's PDF did not load")
+        page.wait_for_timeout(200)

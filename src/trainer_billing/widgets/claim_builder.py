@@ -1,10 +1,23 @@
 """Claim builder: an ipywidgets form for one CMS-1500 claim.
 
-The form holds the claim's items as the user typed them. On every change
-it rebuilds the claim dict (the "Claim file (JSON)" contract of
-``DESIGN.md``), asks :func:`trainer_billing.scrub.check` what is wrong and
-shows each finding under the control of its item, in words. Every message
-on screen comes from the library; the form decides no billing rule.
+The form holds the claim's items as the user typed them (every item of
+``data/claim.schema.json``, payer to item 33a). On every change it
+rebuilds the claim dict (the "Claim file (JSON)" contract of
+``DESIGN.md``), asks :func:`trainer_billing.x12.findings` what is wrong
+(the rule catalog of :mod:`trainer_billing.scrub` plus the 837P's own
+checks) and shows each finding under the control of its item, in words;
+a value the claim file cannot hold (units typed as words) is said there
+too, from the claim's schema. Every message on screen comes from the
+library; the form decides no billing rule.
+
+Below the form are the printed CMS-1500 and the superbill
+(:mod:`trainer_billing.forms`), embedded as PDFs (Chromium's viewer shows
+the first page; nothing installed here turns a PDF page into an image
+without poppler), with download links for both and for the 837P
+(:func:`trainer_billing.x12.write_837p`). The links are ``data:`` URLs,
+so they work in JupyterLab and Voila alike. When the writer refuses the
+claim, the 837P link is replaced by the errors to fix; when the forms
+module refuses a superbill, its reason shows instead.
 
 The form never rewrites what the user typed. Drafts are the claim's JSON,
 saved even when the claim has errors, so nothing typed is lost.
@@ -17,7 +30,10 @@ saved even when the claim has errors, so nothing typed is lost.
 
 from __future__ import annotations
 
+import asyncio
+import base64
 import copy
+import datetime
 import html
 import json
 import re
@@ -25,7 +41,7 @@ from pathlib import Path
 
 import ipywidgets as w
 
-from trainer_billing import claim, scrub
+from trainer_billing import claim, forms, scrub, x12
 
 #: Where a draft goes unless the user types another path (``drafts/`` is
 #: ignored by git).
@@ -51,8 +67,24 @@ _ADDRESS = (("street", "street"), ("city", "city"), ("state", "state"),
 
 # Sections of the form: (title, groups); a group is one CMS-1500 item with
 # its findings area: (item, fields); a field is
-# (path in the claim dict, label, suggestions key or None, placeholder).
+# (path in the claim dict, label, suggestions key or None, placeholder[,
+# kind]). Kinds: "text" (the default), "yesno" (true/false in the claim,
+# "not given" when absent) and "count" (a whole number or null).
 _SECTIONS = (
+    ("Payer", (
+        ("payer", ((("payer", "name"), "Payer name", None,
+                    "as on the card"),
+                   (("payer", "id"), "Payer ID", None,
+                    "from the payer list"))
+         + tuple((("payer", "address", key), f"Payer {label}", None, "")
+                 for key, label in _ADDRESS)
+         + ((("payer", "referral_required"), "Needs a referral",
+             None, "", "yesno"),
+            (("payer", "prior_authorization_required"),
+             "Needs prior auth.", None, "", "yesno"),
+            (("payer", "timely_filing_days"), "Filing limit (days)", None,
+             "e.g. 90", "count"))),
+    )),
     ("Coverage and insured", (
         ("1", ((("coverage",), "Coverage (1)", "coverage",
                 "group_health_plan"),)),
@@ -60,7 +92,14 @@ _SECTIONS = (
                  "as on the card"),)),
         ("4", tuple((("insured", "name", key), f"Insured {label} (4)",
                      None, "") for key, label in _NAME)),
+        ("7", tuple((("insured", "address", key), f"Insured {label} (7)",
+                     None, "if not the patient's")
+                    for key, label in _ADDRESS)),
         ("11", ((("insured", "group"), "Group number (11)", None, ""),)),
+        ("11a", ((("insured", "birth_date"), "Insured birth date (11a)",
+                  None, "YYYY-MM-DD"),
+                 (("insured", "sex"), "Insured sex (11a)", "sex",
+                  "F, M or U"))),
         ("11c", ((("insured", "plan"), "Plan name (11c)", None, ""),)),
     )),
     ("Patient", (
@@ -87,12 +126,25 @@ _SECTIONS = (
         ("23", ((("prior_authorization",), "Prior auth. (23)", None,
                  "if the plan gave one"),)),
     )),
-    ("Tax ID and total", (
+    ("Tax ID, account and total", (
         ("25", ((("tax_id", "type"), "Tax ID type (25)", "tax_type",
                  "EIN"),
                 (("tax_id", "value"), "Tax ID (25)", None, "00-0000000"))),
+        ("26", ((("patient_account",), "Patient account (26)", None,
+                 "your invoice number"),)),
+        ("27", ((("accept_assignment",), "Accept assignment (27)", None,
+                 "", "yesno"),)),
         ("28", ((("total_charge",), "Total charge (28)", None,
                  "185.00"),)),
+    )),
+    ("Rendering provider", (
+        ("31", tuple((("rendering_provider", "name", key),
+                      f"Rendering {label} (31)", None, "")
+                     for key, label in _NAME)
+         + ((("rendering_provider", "credentials"), "Credentials (31)",
+             None, "PT, DPT"),
+            (("rendering_provider", "npi"), "Rendering NPI (31)", None,
+             "10 digits"))),
     )),
     ("Billing provider", (
         ("33", ((("billing_provider", "name"), "Billing name (33)", None,
@@ -109,6 +161,10 @@ _SECTIONS = (
     )),
 )
 
+#: The choices of a yes/no control and the claim value of each.
+_YESNO = (("not given", ""), ("yes", "yes"), ("no", "no"))
+_YESNO_VALUE = {"": None, "yes": True, "no": False}
+
 # One service line (item 24): (item, ((key, label, placeholder), ...)).
 _LINE_GROUPS = (
     ("24A", (("from", "From (24A)", "YYYY-MM-DD"),
@@ -118,10 +174,20 @@ _LINE_GROUPS = (
              ("modifiers", "Modifiers (24D)", "GP"))),
     ("24E", (("pointers", "Pointers (24E)", "A, B"),)),
     ("24F", (("charge", "Charge (24F)", "60.00"),)),
-    ("24G", (("units", "Units (24G)", "2"),)),
+    ("24G", (("units", "Units (24G)", "2"),
+             ("minutes", "Minutes (24G)", "timed codes"))),
     ("24J", (("rendering_npi", "Rendering NPI (24J)", "10 digits"),)),
 )
+#: The group (item) each control sits in, for values found by path.
+_CONTROL_ITEM = {fields[0]: item for _, groups in _SECTIONS
+                 for item, group in groups for fields in group}
+_LINE_KEY_ITEM = {key: item for item, fields in _LINE_GROUPS
+                  for key, *_ in fields}
+
 _LIST_KEYS = ("modifiers", "pointers")
+_NUMBER_KEYS = ("units", "minutes")
+#: Line keys that are null, not blank text, when the control is empty.
+_NULL_WHEN_BLANK = ("minutes",)
 _WHOLE_NUMBER = re.compile(r"[+-]?\d+")
 _NUMBER = re.compile(r"[+-]?(\d+\.\d*|\.\d+|\d+)([eE][+-]?\d+)?")
 _SPLIT = re.compile(r"[\s,;]+")
@@ -159,12 +225,24 @@ class ClaimBuilder:
         self._load_note = ""
         self._extra_diagnoses = []  # beyond the form's room, as loaded
         self._extra_lines = []
+        self._format_problems = []
+        self._pending = None       # the waiting preview update, if any
+        self._outputs_key = None   # what the previews were made from
+        self._ready = False        # True once the form is built
+        self._stale = False        # outputs to make when next asked for
+        #: Seconds of quiet before the previews follow the form (kernel).
+        self.output_delay = 0.6
         self.sample_path = (Path(sample_path) if sample_path
                             else _find_sample())
-        self.widget = self._build(str(draft_path))
+        self._quiet = True         # no checks while the form is built
+        try:
+            self.widget = self._build(str(draft_path))
+        finally:
+            self._quiet = False
         start = claim_dict if claim_dict is not None else _blank_claim()
         if not self.load_claim(start):
             self.refresh()
+        self._ready = True
 
     # ----------------------------------------------------------- public
 
@@ -231,8 +309,15 @@ class ClaimBuilder:
         """
         data = copy.deepcopy(self._base) if isinstance(
             self._base, dict) else {}
+        kinds = _field_kinds()
         for path, control in self._controls.items():
-            _put(data, path, control.value)
+            value = _field_value(kinds[path], control.value)
+            if kinds[path] == "yesno" and value is None:
+                _drop(data, path)       # "not given": no key at all
+            elif value in ("", None) and not _has(data, path):
+                continue                # left blank, and not in the file
+            else:
+                _put(data, path, value)
         diagnoses = [control.value for control in self._diagnoses]
         while diagnoses and not diagnoses[-1].strip() \
                 and not self._extra_diagnoses:
@@ -244,7 +329,10 @@ class ClaimBuilder:
             base = self._base_lines[number]
             line = copy.deepcopy(base) if isinstance(base, dict) else {}
             for key, control in self._lines[number].items():
-                line[key] = _from_text(key, control.value)
+                value = _from_text(key, control.value)
+                if value in ("", None, []) and key not in line:
+                    continue            # left blank, and not in the file
+                line[key] = value
             lines.append(line)
         data["lines"] = lines + copy.deepcopy(self._extra_lines)
         return data
@@ -253,16 +341,118 @@ class ClaimBuilder:
         """Return the findings of the last check (a list of Finding)."""
         return list(self._findings)
 
+    def format_problems(self):
+        """Return the values the claim file cannot hold (claim.Problem),
+        e.g. units typed as words; found by the claim's schema."""
+        return list(self._format_problems)
+
     def refresh(self):
-        """Return the findings after checking the claim the form holds."""
+        """Return the findings after checking the claim the form holds.
+
+        The findings are the rule catalog's and the 837P's own
+        (:func:`trainer_billing.x12.findings`). The previews and download
+        links follow (see :meth:`update_outputs`).
+        """
+        data = self.to_claim()
         try:
-            found = list(scrub.check(self.to_claim()))
+            found = list(x12.findings(data))
             problem = None
         except Exception as exc:  # never let a traceback reach the page
             found, problem = [], _short(exc)
         self._findings = found
+        self._format_problems = _format_problems(data)
         self._show(found, problem)
+        self._outputs_soon()
         return self.findings()
+
+    def update_outputs(self):
+        """Return None, after rebuilding the previews and download links
+        for the claim the form holds now.
+
+        The CMS-1500 prints as typed, errors and all; the superbill shows
+        the forms module's reason when it refuses the claim; the 837P is
+        written only when the writer accepts the claim, else the link is
+        replaced by what to fix.
+        """
+        if self._pending is not None:
+            self._pending.cancel()
+            self._pending = None
+        self._stale = False
+        data = self.to_claim()
+        options = {key: control.value
+                   for key, control in self._superbill_options.items()}
+        today = datetime.date.today()
+        key = json.dumps([data, options, str(today)], sort_keys=True,
+                         default=str)
+        if key == self._outputs_key:
+            return
+        self._outputs_key = key
+        stem = _file_stem(data)
+        errors = [f for f in self._findings
+                  if getattr(f, "severity", "") == "error"]
+        # CMS-1500: a printout of the claim as typed.
+        try:
+            pdf = forms.cms1500_pdf(data)
+        except Exception as exc:  # FormError or worse: say why, in words
+            self._show_output("cms1500", _refused(
+                "The CMS-1500 cannot be printed", _short(exc)))
+        else:
+            note = (f"The claim still has {_count(len(errors), 'error')}; "
+                    "the printout shows it as typed." if errors else "")
+            self._show_output("cms1500", _link(
+                pdf, "application/pdf", f"cms1500-{stem}.pdf",
+                "Download the CMS-1500 (PDF)", note), _frame(
+                pdf, "Preview of the printed CMS-1500, page 1"))
+        # Superbill: the forms module refuses what may not be billed.
+        try:
+            pdf = forms.superbill_pdf(data, **options)
+        except Exception as exc:
+            self._show_output("superbill", _refused(
+                "The superbill cannot be printed", _short(exc)))
+        else:
+            self._show_output("superbill", _link(
+                pdf, "application/pdf", f"superbill-{stem}.pdf",
+                "Download the superbill (PDF)"), _frame(
+                pdf, "Preview of the superbill, page 1"))
+        # 837P: written only when the writer finds no error.
+        try:
+            text = x12.write_837p(
+                data, sender_id=x12.DEFAULT_SENDER_ID,
+                receiver_id=x12.DEFAULT_RECEIVER_ID, control_number=1,
+                created=datetime.datetime.now().replace(microsecond=0))
+        except x12.ClaimHasErrors as exc:
+            self._show_output("837p", _blocked(exc.errors))
+        except Exception as exc:
+            self._show_output("837p", _refused(
+                "The 837P cannot be written", _short(exc)))
+        else:
+            self._show_output("837p", _link(
+                text.encode("utf-8"), "application/edi-x12",
+                f"claim-{stem}.837p.txt", "Download the 837P (X12)",
+                "A test file (ISA15 = T) addressed from "
+                f"{x12.DEFAULT_SENDER_ID} to {x12.DEFAULT_RECEIVER_ID}: "
+                "your clearinghouse gives you the real IDs."))
+
+    @property
+    def outputs_pending(self):
+        """Return True while the previews wait to follow the form."""
+        return self._pending is not None or self._stale
+
+    def download_link(self, kind):
+        """Return the HTML widget with the download of ``kind``
+        (``"cms1500"``, ``"superbill"`` or ``"837p"``), or the reason
+        there is none."""
+        if self._stale:
+            self._outputs_now()
+        return self._downloads[kind]
+
+    def preview(self, kind):
+        """Return the HTML widget previewing ``kind`` (``"cms1500"`` or
+        ``"superbill"``): the PDF, embedded, or the reason there is none.
+        """
+        if self._stale:
+            self._outputs_now()
+        return self._previews[kind]
 
     def set_field(self, name, value, line=None):
         """Return None; type ``value`` into the control called ``name``.
@@ -325,7 +515,7 @@ class ClaimBuilder:
                     control.value = texts.get(key, "")
             finally:
                 self._quiet = False
-            self._base_lines[self._line_count] = {}
+            self._base_lines[self._line_count] = _blank_line()
             self._set_line_count(self._line_count + 1)
             self.refresh()
         return self._line_count
@@ -468,19 +658,109 @@ class ClaimBuilder:
                 parts.append(self._diagnosis_section())
             if title_text == "Prior authorization":
                 parts.append(self._line_section())
-        parts += [w.HTML("<h3>Other findings</h3>"), self._other]
+        parts += [w.HTML("<h3>Other findings</h3>"), self._other,
+                  self._output_section()]
         top = w.VBox(parts)
         top.add_class("tb-claim-builder")
         return top
+
+    def _output_section(self):
+        """Return the previews and downloads: CMS-1500, superbill, 837P."""
+        self._superbill_options = {}
+        options = []
+        for key, label, hint in (
+                ("provider_credentials", "Credentials", "e.g. CPT, CSCS"),
+                ("paid", "Amount paid", "0.00"),
+                ("license", "License no./state", "if your state has one")):
+            control = self._text(label, hint, None, _LINE_STYLE,
+                                 _LINE_LAYOUT)
+            control.add_class(f"tb-superbill-{key}")
+            self._superbill_options[key] = control
+            options.append(control)
+        self._superbill_options["paid"].value = "0.00"
+        self._downloads, self._previews = {}, {}
+        for kind in ("cms1500", "superbill", "837p"):
+            box = w.HTML(layout={"min_height": "0", "width": "310px"})
+            box.add_class("tb-download")
+            box.add_class(f"tb-download-{kind}")
+            self._downloads[kind] = box
+        columns = []
+        for kind, title in (("cms1500", "CMS-1500, page 1"),
+                            ("superbill", "Superbill, page 1")):
+            frame = w.HTML(layout={"min_height": "0", "width": "100%"})
+            frame.add_class("tb-preview")
+            frame.add_class(f"tb-preview-{kind}")
+            self._previews[kind] = frame
+            columns.append(w.VBox([w.HTML(f"<h4>{title}</h4>"), frame],
+                                  layout={"flex": "1 1 420px",
+                                          "min_width": "320px"}))
+        section = w.VBox([
+            w.HTML("<h3>Printed forms and the 837P</h3><p>The previews "
+                   "and downloads follow the form a moment after you stop "
+                   "typing.</p>"),
+            w.HBox([w.HTML("<b>Superbill:</b>",
+                           layout={"width": "90px"})] + options,
+                   layout={"flex_flow": "row wrap"}),
+            w.HBox(list(self._downloads.values()),
+                   layout={"flex_flow": "row wrap"}),
+            w.HBox(columns, layout={"flex_flow": "row wrap"})])
+        section.add_class("tb-outputs")
+        return section
+
+    def _show_output(self, kind, download, preview=None):
+        """Return None; show a download link (or the reason there is
+        none) and, for a PDF, its preview (or the same reason)."""
+        _set_html(self._downloads[kind], download)
+        if kind in self._previews:
+            _set_html(self._previews[kind],
+                      download if preview is None else preview)
+
+    def _outputs_soon(self):
+        """Return None; rebuild the outputs now, or once typing pauses.
+
+        Printing both PDFs takes a tenth of a second or more: in a kernel
+        (an event loop is running) the rebuild waits ``output_delay``
+        seconds after the last change, so typing stays quick.
+        """
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            # No kernel: made when first asked for (download_link,
+            # preview, update_outputs), so scripts and tests stay quick.
+            self._stale = True
+            return
+        if not self._ready or self.output_delay <= 0:
+            self._outputs_now()     # the first view shows them at once
+            return
+        if self._pending is not None:
+            self._pending.cancel()
+        self._pending = loop.call_later(self.output_delay,
+                                        self._outputs_now)
+
+    def _outputs_now(self):
+        """Return None; run update_outputs, showing any failure in words.
+        """
+        self._pending = None
+        self._stale = False
+        try:
+            self.update_outputs()
+        except Exception as exc:  # a callback never shows a traceback
+            self._outputs_key = None
+            self._say(f"The previews could not be updated: {_short(exc)}",
+                      "error")
 
     def _section(self, title, groups):
         """Return a section: a heading and one box per item."""
         children = [w.HTML(f"<h3>{html.escape(title)}</h3>")]
         for item, fields in groups:
             controls = []
-            for index, (path, label, suggest, hint) in enumerate(fields):
-                control = self._text(label, hint, suggest, _FIELD_STYLE,
-                                     _FIELD_LAYOUT)
+            for index, (path, label, suggest, hint, *kind) in \
+                    enumerate(fields):
+                if kind == ["yesno"]:
+                    control = self._yesno(label)
+                else:
+                    control = self._text(label, hint, suggest,
+                                         _FIELD_STYLE, _FIELD_LAYOUT)
                 control.add_class("tb-ctl-" + "-".join(path))
                 if index == 0:
                     control.add_class(f"tb-field-{item}")
@@ -571,6 +851,15 @@ class ClaimBuilder:
         control.observe(self._changed, names="value")
         return control
 
+    def _yesno(self, label):
+        """Return a yes / no / not given control that re-checks on change.
+        """
+        control = w.Dropdown(options=_YESNO, value="", description=label,
+                             style=_FIELD_STYLE,
+                             layout=w.Layout(**_FIELD_LAYOUT))
+        control.observe(self._changed, names="value")
+        return control
+
     def _box(self, css):
         """Return an empty findings area with the given CSS class."""
         box = w.HTML(value="", layout={"min_height": "0"})
@@ -600,10 +889,19 @@ class ClaimBuilder:
         other = []
         for finding in found:
             placed.setdefault(self._place(finding), other).append(finding)
+        # A value the claim file cannot hold is shown where the checker
+        # says nothing already, so one mistake gives one message.
+        said = {(str(f.item).lower(), f.line) for f in found}
+        unheld = []
+        for unreadable in self._format_problems:
+            shown = _problem_finding(unreadable)
+            if (shown.item.lower(), shown.line) not in said:
+                unheld.append(shown)
+                placed.setdefault(self._place(shown), other).append(shown)
         for key, box in self._boxes.items():
             _set_html(box, _render(placed[key]))
         _set_html(self._other, _render(other))
-        _set_html(self._summary, _summary(found, problem))
+        _set_html(self._summary, _summary(found, problem, unheld))
 
     def _place(self, finding):
         """Return the key of the box a finding belongs in (None: other)."""
@@ -638,6 +936,96 @@ class ClaimBuilder:
 
 
 # ---------------------------------------------------------------- helpers
+
+def _format_problems(data):
+    """Return the claim.Problem list for values the claim file cannot
+    hold (none when the claim's shape is right)."""
+    try:
+        claim.parse(data)
+    except claim.ClaimFileError as exc:
+        return list(exc.problems)
+    except Exception:   # the checker's findings still show
+        return []
+    return []
+
+
+def _problem_finding(problem):
+    """Return a shape problem as a Finding-like record to show beside the
+    control that holds the value: ``lines[2].units`` at line 3's 24G,
+    ``payer.timely_filing_days`` in the payer's group (the claim module
+    files it under 24A, the dates it limits). Elsewhere the problem's own
+    item is used."""
+    where = str(getattr(problem, "where", ""))
+    item = str(getattr(problem, "item", "") or "")
+    line = None
+    number = re.fullmatch(r"lines\[(\d+)\]\.(\w+)", where)
+    if number:
+        line = int(number.group(1)) + 1
+        item = _LINE_KEY_ITEM.get(number.group(2), item)
+    else:
+        item = _CONTROL_ITEM.get(tuple(where.split(".")), item)
+    return scrub.Finding(
+        "claim-format", "error", item, line,
+        f"The claim file cannot hold what is typed here ({where}: "
+        f"{getattr(problem, 'message', problem)}).",
+        "Type it in the form the item asks for (a number where a number "
+        "goes); drafts keep it as typed meanwhile.")
+
+
+def _file_stem(data):
+    """Return a file-name stem from the patient account (item 26)."""
+    account = data.get("patient_account") if isinstance(data, dict) \
+        else None
+    stem = re.sub(r"[^A-Za-z0-9_-]+", "_", str(account or "")).strip("_")
+    return stem[:40] or "claim"
+
+
+def _data_url(payload, mime):
+    """Return ``payload`` (bytes) as a base64 ``data:`` URL."""
+    return f"data:{mime};base64," + base64.b64encode(payload).decode()
+
+
+def _link(payload, mime, filename, label, note=""):
+    """Return the HTML of a download link carrying ``payload``."""
+    note_html = (f'<div class="tb-download-note" style="font-size:85%;'
+                 f'line-height:1.35;color:#555">{html.escape(note)}</div>'
+                 if note else "")
+    return (f'<a class="tb-download-link" download="'
+            f'{html.escape(filename)}" href="{_data_url(payload, mime)}" '
+            'style="display:inline-block;padding:4px 10px;margin:4px 0;'
+            'border:1px solid #1565c0;border-radius:3px;color:#1565c0;'
+            f'text-decoration:none">\u2b07 {html.escape(label)}</a>'
+            f"{note_html}")
+
+
+def _frame(pdf, title):
+    """Return the HTML embedding a PDF, opened at its first page."""
+    return (f'<iframe class="tb-preview-frame" title="{html.escape(title)}"'
+            f' src="{_data_url(pdf, "application/pdf")}#page=1&navpanes=0'
+            '&view=FitH" style="width:100%;height:560px;border:1px solid '
+            '#999"></iframe>')
+
+
+def _refused(what, reason):
+    """Return the HTML saying why a form or file was not made."""
+    return ('<div class="tb-refused" style="color:#b00020;'
+            'line-height:1.35;white-space:normal">'
+            f"<b>{html.escape(what)}.</b> {html.escape(reason)}</div>")
+
+
+def _blocked(errors):
+    """Return the HTML listing the errors that stop the 837P."""
+    items = "".join(
+        f"<li>Item {html.escape(str(getattr(f, 'item', '')))}"
+        + (f", line {f.line}" if getattr(f, "line", None) else "")
+        + f": {html.escape(str(getattr(f, 'message', '')))} "
+        f"<i>Fix:</i> {html.escape(str(getattr(f, 'fix', '')))}</li>"
+        for f in errors)
+    return ('<div class="tb-x12-blocked" style="color:#b00020;'
+            'line-height:1.35;white-space:normal"><b>No 837P yet: the '
+            f"claim has {_count(len(errors), 'error')} to fix first.</b>"
+            f'<ul style="margin:2px 0">{items}</ul></div>')
+
 
 def _guarded(builder, action):
     """Return a click handler that runs ``action`` and shows any error."""
@@ -682,8 +1070,17 @@ def _fill_plan(data):
         shown = ", ".join(sorted(map(str, data))[:5])
         raise ValueError(f"it holds none of a claim's items (its keys: "
                          f"{shown})")
-    values = {path: _to_text(_get(data, path), ".".join(path))
-              for path in _field_paths()}
+    values = {}
+    for path, kind in _field_kinds().items():
+        value = _get(data, path)
+        where = ".".join(path)
+        if kind == "yesno":
+            if value is not None and not isinstance(value, bool):
+                raise TypeError(f"'{where}' should be true or false, not "
+                                f"a {_json_type(value)}")
+            values[path] = {None: "", True: "yes", False: "no"}[value]
+        else:
+            values[path] = _to_text(value, where)
     diagnoses = data.get("diagnoses")
     if diagnoses is None:
         diagnoses = []
@@ -710,8 +1107,15 @@ def _fill_plan(data):
 
 def _field_paths():
     """Return the claim path of every control outside diagnoses/lines."""
-    return [path for _, groups in _SECTIONS for _, fields in groups
-            for path, *_ in fields]
+    return list(_field_kinds())
+
+
+def _field_kinds():
+    """Return {claim path: kind} for every control outside diagnoses and
+    lines."""
+    return {path: (rest[0] if rest else "text")
+            for _, groups in _SECTIONS for _, fields in groups
+            for path, _label, _suggest, _hint, *rest in fields}
 
 
 def _line_texts(line, number):
@@ -775,14 +1179,48 @@ def _from_text(key, text):
     """Return the claim value for a line control's text."""
     if key in _LIST_KEYS:
         return [part for part in _SPLIT.split(text) if part]
-    if key == "units":
-        # The claim file stores units as a JSON number; text that is not
-        # a number stays text, for the checker to report.
+    if key in _NULL_WHEN_BLANK and not text.strip():
+        return None
+    if key in _NUMBER_KEYS:
+        # The claim file stores units and minutes as JSON numbers; text
+        # that is not a number stays text, for the checker to report.
         if _WHOLE_NUMBER.fullmatch(text.strip()):
             return int(text)
         if _NUMBER.fullmatch(text.strip()):
             return float(text)
     return text
+
+
+def _field_value(kind, shown):
+    """Return the claim value for what a control outside the lines shows.
+    """
+    if kind == "yesno":
+        return _YESNO_VALUE.get(shown)
+    if kind == "count":
+        # A whole number, null when blank; other text stays as typed, and
+        # the claim format says it cannot hold it.
+        if not shown.strip():
+            return None
+        if _WHOLE_NUMBER.fullmatch(shown.strip()):
+            return int(shown)
+    return shown
+
+
+def _has(data, path):
+    """Return True when nested dicts hold a key at ``path``."""
+    for key in path:
+        if not isinstance(data, dict) or key not in data:
+            return False
+        data = data[key]
+    return True
+
+
+def _drop(data, path):
+    """Return None; remove the key at ``path`` if it is there."""
+    for key in path[:-1]:
+        data = data.get(key) if isinstance(data, dict) else None
+    if isinstance(data, dict):
+        data.pop(path[-1], None)
 
 
 def _json_type(value):
@@ -827,11 +1265,13 @@ def _render(findings):
     return "".join(parts)
 
 
-def _summary(found, problem):
-    """Return the summary HTML: counts, then one line per finding."""
+def _summary(found, problem, unheld=()):
+    """Return the summary HTML: counts, then one line per finding (and
+    per value the claim file cannot hold that no finding names)."""
     if problem:
         return ('<div class="tb-summary-problem" style="color:#b00020">'
                 f"The checker could not run: {html.escape(problem)}</div>")
+    found = list(found) + list(unheld)
     if not found:
         return ('<div class="tb-summary-clear" style="color:#1b5e20">'
                 "The checker found nothing to fix.</div>")

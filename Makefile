@@ -19,7 +19,7 @@ help:
 $(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip==26.3
-	$(BIN)/pip install --quiet -c requirements.lock -e ".[course,test]"
+	$(BIN)/pip install --quiet -c requirements.lock -e ".[course,test,hub]"
 	touch $@
 
 $(NODE_STAMP): package.json package-lock.json

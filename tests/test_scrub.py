@@ -217,3 +217,18 @@ def test_findings_serialise():
     assert set(finding.to_dict()) == {"rule", "severity", "item", "line",
                                       "message", "fix"}
     assert json.dumps(finding.to_dict())
+
+
+@pytest.mark.parametrize("coverage, days, day", [
+    ("group_health_plan", 28029783, "2026-11-10"),   # found by hypothesis
+    ("group_health_plan", 10**18, "2026-11-10"),
+    ("medicare", None, "9999-12-31"),
+])
+def test_timely_filing_with_dates_past_the_calendar(sample_claim, coverage,
+                                                    days, day):
+    sample_claim["coverage"] = coverage
+    sample_claim["payer"]["timely_filing_days"] = days
+    for line in sample_claim["lines"]:
+        line["from"] = line["to"] = day
+    findings = scrub.check(sample_claim, today=TODAY)
+    assert "timely-filing" not in {f.rule for f in findings}

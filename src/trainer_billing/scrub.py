@@ -555,6 +555,8 @@ class _Checker:
         return None
 
     def timely(self, number, start):
+        if start.year >= datetime.MAXYEAR:
+            return                       # no deadline can be written down
         if self.medicare:
             try:
                 deadline = start.replace(year=start.year + 1)
@@ -566,7 +568,10 @@ class _Checker:
             if isinstance(days, bool) or not isinstance(days, int) or \
                     days <= 0:
                 return
-            deadline = start + datetime.timedelta(days=days)
+            try:
+                deadline = start + datetime.timedelta(days=days)
+            except OverflowError:        # a limit past the year 9999
+                return
             limit = f"this payer's {days} days"
         if self.today > deadline:
             self.add("timely-filing", "24A",

@@ -19,6 +19,8 @@ import sys
 from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
 from nbgrader.preprocessors import ClearHiddenTests, ClearMarkScheme, GetGrades
 
+from trainer_billing.feedback import StripHiddenTracebacks
+
 c = get_config()  # noqa: F821 (traitlets provides get_config)
 
 # nbgrader opens its gradebook by running the `alembic` command, found on
@@ -63,10 +65,13 @@ c.OverwriteCells.add_missing_cells = True
 # --- Feedback for students ---------------------------------------------------
 # The autograded notebook holds the hidden tests and the mark scheme again
 # (nbgrader restores them to grade); strip both before the HTML goes out.
-# A failed hidden assert still shows its own line in the traceback: that is
-# the feedback, and its message is written to teach the rule.
+# A failed hidden assert still shows its own message (written to teach the
+# rule), but not the hidden line itself.
 c.GenerateFeedback.preprocessors = [
     GetGrades,
+    # Before ClearHiddenTests: a failed visible assert's traceback quotes
+    # the lines after it, hidden tests included; this removes them.
+    StripHiddenTracebacks,
     ClearHiddenTests,
     ClearMarkScheme,
     CSSHTMLHeaderPreprocessor,

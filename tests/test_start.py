@@ -13,6 +13,8 @@ import time
 import pytest
 import requests
 
+from trainer_billing import course
+
 pytestmark = pytest.mark.slow
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
@@ -105,3 +107,32 @@ def test_start_serves_book_and_lab_on_localhost(course_server):
                 break
             time.sleep(0.2)
         assert _port_is_free(port), f"port {port} still taken"
+
+
+def test_a_port_taken_at_the_last_moment_moves_to_the_next(monkeypatch,
+                                                           tmp_path):
+    # Two `make start` at once: the port is free when checked, then the
+    # other JupyterLab binds it first.
+    tried = []
+
+    def fake_start_lab(root, port, runtime, log_path):
+        tried.append(port)
+        if len(tried) == 1:
+            raise course.CourseError("JupyterLab stopped at start:\n"
+                                     "[E] no available port could be found")
+        return "proc", "log", port, "token"
+
+    monkeypatch.setattr(course, "_start_lab", fake_start_lab)
+    monkeypatch.setattr(course, "_port_is_free", lambda port: True)
+    result = course._start_lab_on_a_free_port(tmp_path, 8888, tmp_path)
+    assert tried == [8888, 8889] and result[2] == 8889
+
+
+def test_other_start_failures_are_not_retried(monkeypatch, tmp_path):
+    def broken(root, port, runtime, log_path):
+        raise course.CourseError("JupyterLab stopped at start:\nImportError")
+
+    monkeypatch.setattr(course, "_start_lab", broken)
+    monkeypatch.setattr(course, "_port_is_free", lambda port: True)
+    with pytest.raises(course.CourseError, match="ImportError"):
+        course._start_lab_on_a_free_port(tmp_path, 8888, tmp_path)

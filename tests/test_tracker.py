@@ -96,6 +96,7 @@ def test_database_path_from_argument_env_or_home(tmp_path, monkeypatch):
     assert tracker.default_path() == tmp_path / "env.sqlite3"
     tracker.connect().close()
     assert (tmp_path / "env.sqlite3").is_file()
+    (tmp_path / "sub").mkdir()
     tracker.connect(tmp_path / "sub" / "arg.sqlite3").close()
     assert (tmp_path / "sub" / "arg.sqlite3").is_file()
 
@@ -711,3 +712,10 @@ def test_a_late_payment_on_a_closed_claim_posts_and_keeps_the_state(
                             "follows it)"]
     row = tracker.claims(conn).iloc[0]
     assert (row["state"], row["paid"]) == ("written_off", 120.0)
+
+
+def test_a_mistyped_folder_is_refused_not_created(tmp_path):
+    missing = tmp_path / "no" / "such" / "tracker.sqlite3"
+    with pytest.raises(tracker.TrackerError, match="does not exist"):
+        tracker.connect(missing)
+    assert not (tmp_path / "no").exists()

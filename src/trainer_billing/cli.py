@@ -163,13 +163,22 @@ def export_837_command(args):
 
 def start_command(args):
     from trainer_billing import course
-    course.start(book_port=args.book_port, lab_port=args.lab_port)
+    try:
+        course.start(book_port=args.book_port, lab_port=args.lab_port)
+    except course.CourseError as error:
+        # The first line says what failed; the rest is the server's log.
+        raise UsageError(str(error).splitlines()[0].rstrip(":") +
+                         " (run `make lab` to see JupyterLab's own "
+                         "messages)") from None
     return OK
 
 
 def build_book_command(args):
     from trainer_billing import course
-    path = course.build_book(force=args.force, quiet=False)
+    try:
+        path = course.build_book(force=args.force, quiet=False)
+    except course.CourseError as error:
+        raise UsageError(str(error)) from None
     print(f"book built: {path}")
     return OK
 

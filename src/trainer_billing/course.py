@@ -401,6 +401,32 @@ def _stop_process(proc: subprocess.Popen, grace: float = 15.0) -> None:
         proc.wait()
 
 
+def _next_free_port(port: int) -> int:
+    """Return ``port`` or the next free port after it (any free port for
+    0, or when the next 50 are all taken)."""
+    for candidate in range(port, port + 50) if port else ():
+        if _port_is_free(candidate):
+            return candidate
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _start_lab_on_a_free_port(root, port, runtime, tries=3):
+    """Start JupyterLab on ``port`` or the next free one; if another
+    program takes the port between the check and JupyterLab's bind (two
+    ``make start`` at once), try the next port."""
+    for attempt in range(1, tries + 1):
+        port = _next_free_port(port)
+        try:
+            return _start_lab(root, port, runtime,
+                              runtime / f"jupyterlab-{attempt}.log")
+        except CourseError as error:
+            if attempt == tries or "port" not in str(error).lower():
+                raise
+            port += 1
+
+
 def start(book_port: int | None = None, lab_port: int | None = None,
           open_browser: bool = False) -> None:
     """Build the book if stale, serve it and JupyterLab; wait for Ctrl-C.
@@ -426,14 +452,8 @@ def start(book_port: int | None = None, lab_port: int | None = None,
         runtime = pathlib.Path(tmp)
         try:
             server, _ = _serve_book(html, book_port)
-            if lab_port and not _port_is_free(lab_port):
-                lab_port = 0
-            if lab_port == 0:
-                with socket.socket() as sock:
-                    sock.bind(("127.0.0.1", 0))
-                    lab_port = sock.getsockname()[1]
-            proc, log, lab_port, token = _start_lab(
-                root, lab_port, runtime, runtime / "jupyterlab.log")
+            proc, log, lab_port, token = _start_lab_on_a_free_port(
+                root, lab_port, runtime)
             book_url = f"http://127.0.0.1:{server.server_address[1]}/"
             lab = f"http://127.0.0.1:{lab_port}/"
             print(f"Book:        {book_url}", flush=True)

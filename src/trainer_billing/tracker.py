@@ -218,17 +218,24 @@ def default_path():
 
 def connect(path=None):
     """Return a connection to the tracker database at ``path`` (see
-    default_path()), creating the file, its folder and its tables if
-    needed.
+    default_path()), creating the file and its tables if needed, and the
+    folder too for the default path only.
 
     The connection is in autocommit mode; every write in this module is
     its own ``BEGIN IMMEDIATE`` transaction.
     """
     if path is None:
         path = default_path()
-    if str(path) != ":memory:":
-        path = pathlib.Path(path).expanduser()
         path.parent.mkdir(parents=True, exist_ok=True)
+    elif str(path) != ":memory:":
+        path = pathlib.Path(path).expanduser()
+        # A mistyped folder must not become a new, empty tracker that
+        # looks as if every claim were gone: only the default folder is
+        # made on demand.
+        if not path.parent.is_dir():
+            raise TrackerError(
+                f"the folder {path.parent} does not exist; check the path, "
+                "or create the folder first")
     conn = sqlite3.connect(str(path), isolation_level=None,
                            timeout=BUSY_TIMEOUT_MS / 1000)
     try:

@@ -81,3 +81,19 @@ def test_dumps_round_trips(sample_claim):
 ])
 def test_item_for(where, item):
     assert claim.item_for(where) == item
+
+
+def test_a_byte_order_mark_is_fine_and_latin1_is_explained(tmp_path):
+    sample = (CLAIMS / "valid_sample.json").read_text()
+    bom = tmp_path / "bom.json"
+    bom.write_text("\ufeff" + sample, encoding="utf-8")
+    assert claim.load(bom)["patient_account"] == "RB-2026-0001"
+    latin = tmp_path / "latin.json"
+    latin.write_bytes('{"coverage": "caf\u00e9"}'.encode("latin-1"))
+    with pytest.raises(claim.ClaimFileError, match="save it as UTF-8"):
+        claim.load(latin)
+
+
+def test_deeply_nested_json_says_why():
+    with pytest.raises(claim.ClaimFileError, match="nested too deeply"):
+        claim.loads("[" * 100_000 + "]" * 100_000)

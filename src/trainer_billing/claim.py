@@ -185,16 +185,25 @@ def loads(text):
         raise ClaimFileError([Problem(
             None, "claim", f"not valid JSON: {error.msg} at line "
             f"{error.lineno}, column {error.colno}")]) from None
+    except RecursionError:
+        raise ClaimFileError([Problem(
+            None, "claim", "the JSON is nested too deeply to be a claim; "
+            "check that the file is the claim you meant")]) from None
     return parse(data)
 
 
 def load(path):
     """Return the claim in a JSON file; see parse()."""
     try:
-        with open(path, encoding="utf-8") as handle:
+        # utf-8-sig: a byte-order mark, as some editors write, is fine.
+        with open(path, encoding="utf-8-sig") as handle:
             text = handle.read()
-    except (OSError, UnicodeDecodeError) as error:
-        reason = getattr(error, "strerror", None) or str(error)
+    except UnicodeDecodeError:
+        raise ClaimFileError([Problem(
+            None, "claim", f"cannot read {path}: it is not UTF-8 text; "
+            "save it as UTF-8 (plain JSON)")]) from None
+    except OSError as error:
+        reason = error.strerror or str(error)
         raise ClaimFileError([Problem(
             None, "claim", f"cannot read {path}: {reason}")]) from None
     return loads(text)

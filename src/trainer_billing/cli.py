@@ -44,7 +44,10 @@ def check_claim(args):
     for result in results:
         if not result["readable"]:
             for problem in result["problems"]:
-                print(f"{result['file']}: cannot read: {problem}")
+                # The loader's own words may already say "cannot read".
+                label = "" if problem.startswith("cannot read") \
+                    else "cannot read: "
+                print(f"{result['file']}: {label}{problem}")
             continue
         if not result["findings"]:
             print(f"{result['file']}: no problems found")
@@ -115,7 +118,9 @@ def _load_claim(path):
     try:
         return claim.load(path)
     except claim.ClaimFileError as error:
-        raise UsageError(f"cannot read {path}: {error}") from None
+        text = str(error)
+        raise UsageError(text if text.startswith("cannot read")
+                         else f"cannot read {path}: {text}") from None
 
 
 def form_command(args):

@@ -70,30 +70,3 @@ def test_first_warning_is_quoted():
            "\x1b[91m/book/intro.md:3: WARNING: unknown target\x1b[0m\n")
     assert course.first_warning(log) == \
         "/book/intro.md:3: WARNING: unknown target"
-
-
-def test_saved_widget_state_holds_every_model_it_refers_to(html_dir):
-    # A dropped output message leaves a box pointing at a model that was
-    # never saved; the browser then fails with "widget model not found".
-    import json
-    import re
-    checked = 0
-    for page in pathlib.Path(html_dir).glob("*.html"):
-        text = page.read_text(encoding="utf-8")
-        for block in re.findall(
-                r'<script type="application/vnd.jupyter.widget-state\+json">'
-                r'(.*?)</script>', text, re.S):
-            state = json.loads(block)["state"]
-            for model in state.values():
-                refs = re.findall(r"IPY_MODEL_([0-9a-f]{32})",
-                                  json.dumps(model["state"]))
-                missing = [r for r in refs if r not in state]
-                assert not missing, (page.name, model["model_name"])
-            checked += len(state)
-    assert checked > 1000
-
-
-def test_page_execution_waits_for_every_output_message():
-    from jupyter_cache.executors import utils
-    course._patient_execution()
-    assert utils.executenb._trainer_billing

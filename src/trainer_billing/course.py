@@ -510,39 +510,8 @@ def _drop_duplicate_scripts(app, pagename, templatename, context,
     files[:] = unique
 
 
-#: Seconds nbclient waits for a cell's remaining output messages.
-IOPUB_TIMEOUT = 120
-
-
-def _patient_execution():
-    """Make page execution wait for every output message, or fail.
-
-    A page that shows a tool sends a thousand or more widget messages;
-    nbclient waits only 4 s (its ``iopub_timeout``) for a cell's last
-    messages and then silently goes on, so on a loaded machine the saved
-    widget state can miss models ("widget model not found" in the
-    browser). myst-nb gives no setting for it, so the execute function
-    jupyter-cache calls is wrapped with a longer wait that raises rather
-    than drops messages.
-    """
-    import nbclient
-    from jupyter_cache.executors import utils
-
-    if getattr(utils.executenb, "_trainer_billing", False):
-        return
-
-    def execute(nb, **kwargs):
-        kwargs.setdefault("iopub_timeout", IOPUB_TIMEOUT)
-        kwargs.setdefault("raise_on_iopub_timeout", True)
-        return nbclient.execute(nb, **kwargs)
-
-    execute._trainer_billing = True
-    utils.executenb = execute
-
-
 def setup(app):
     """Sphinx extension: vendor the widget JavaScript before a build."""
-    _patient_execution()
     app.connect("config-inited", _vendor_on_config, priority=100)
     app.connect("html-page-context", _drop_duplicate_scripts, priority=900)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -70,3 +70,41 @@ def test_first_warning_is_quoted():
            "\x1b[91m/book/intro.md:3: WARNING: unknown target\x1b[0m\n")
     assert course.first_warning(log) == \
         "/book/intro.md:3: WARNING: unknown target"
+
+
+def test_saved_widget_state_holds_every_model_it_refers_to(html_dir):
+    # A dropped widget message leaves a box pointing at a model that was
+    # never saved; the browser then fails with "widget model not found".
+    import json
+    checked = 0
+    for page in sorted(pathlib.Path(html_dir).glob("*.html")):
+        text = page.read_text(encoding="utf-8")
+        for block in re.findall(
+                r'<script type="application/vnd.jupyter.widget-state\+json">'
+                r"(.*?)</script>", text, re.S):
+            state = json.loads(block)["state"]
+            refs = set(re.findall(r"IPY_MODEL_([0-9a-f]{32})", block))
+            views = set(re.findall(r'"model_id": "([0-9a-f]{32})"', text))
+            missing = sorted((refs | views) - set(state))
+            assert not missing, (page.name, len(missing), "models missing")
+            checked += len(state)
+    assert checked > 3000     # the claim builders alone have over 1,000
+
+
+def test_book_kernels_queue_every_output_message():
+    # ZeroMQ's default receive limit (1,000) dropped widget messages of
+    # big cells when the build machine was busy.
+    from jupyter_client import KernelManager
+    course._keep_every_iopub_message()
+    course._keep_every_iopub_message()       # twice is the same as once
+    manager = KernelManager()
+    manager.write_connection_file()
+    client = manager.client()
+    try:
+        sock = client.connect_iopub()
+        try:
+            assert sock.rcvhwm == 0
+        finally:
+            sock.close(linger=0)
+    finally:
+        manager.cleanup_connection_file()

@@ -510,8 +510,36 @@ def _drop_duplicate_scripts(app, pagename, templatename, context,
     files[:] = unique
 
 
+def _keep_every_iopub_message() -> None:
+    """Return None; make kernel clients in this process queue every IOPub
+    message instead of dropping those past ZeroMQ's limit.
+
+    A subscriber's receive queue holds 1,000 messages by default, and a
+    full one makes the kernel's publisher drop what follows.  A tool
+    sends several thousand widget messages in one cell, so when the build
+    is slowed by other work the page is saved with models missing and the
+    browser shows "widget model not found".  With no limit the build only
+    waits for them.
+    """
+    from jupyter_client.connect import ConnectionFileMixin
+    connect = ConnectionFileMixin.connect_iopub
+    if getattr(connect, "_keeps_every_message", False):
+        return
+
+    @functools.wraps(connect)
+    def connect_iopub(self, identity=None):
+        sock = connect(self, identity=identity)
+        sock.rcvhwm = 0          # no limit; applies to the open connection
+        return sock
+
+    connect_iopub._keeps_every_message = True
+    ConnectionFileMixin.connect_iopub = connect_iopub
+
+
 def setup(app):
-    """Sphinx extension: vendor the widget JavaScript before a build."""
+    """Sphinx extension: vendor the widget JavaScript before a build, and
+    keep every widget message of the pages' kernels."""
+    _keep_every_iopub_message()
     app.connect("config-inited", _vendor_on_config, priority=100)
     app.connect("html-page-context", _drop_duplicate_scripts, priority=900)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -244,6 +244,26 @@ def test_time_limit_stops_the_worker_and_its_kernel(hostile):
 
 
 @pytest.mark.slow
+def test_cells_waiting_for_their_limit_let_the_class_go_on(hostile):
+    # Under --jobs 2, a notebook whose cell has run past half its limit
+    # (an endless loop waiting to be interrupted) stops counting, so
+    # others start beside it: at some moment more than two were graded,
+    # and never more than four.
+    report = hostile[1]["report"]
+    ends_first = sorted([(r["started"], 1) for r in report.values()]
+                        + [(r["finished"], -1) for r in report.values()])
+    running, most = 0, 0
+    for _, change in ends_first:
+        running += change
+        most = max(most, running)
+    assert 2 < most <= 4, sorted(
+        (r["started"], r["finished"], r["student"]) for r in report.values())
+    loop = report["endless_loop"]
+    assert any(loop["started"] < r["started"] < loop["finished"]
+               for r in report.values())
+
+
+@pytest.mark.slow
 def test_huge_output_is_cut_and_kernel_name_restored(hostile):
     folder, _ = hostile
     autograded = folder / "course" / "autograded"

@@ -19,6 +19,12 @@ would write at once. Here, for each student's submission
    student at a time, in one transaction each. No two processes ever
    write the same SQLite file.
 
+At most ``--jobs`` notebooks are graded at once, but a notebook whose
+current cell has run for over five seconds (or half the cell's limit) no
+longer counts: it is waiting to be interrupted, so another starts beside
+it, up to twice ``--jobs`` in all. A class with endless loops is not held
+up by them.
+
 Each notebook has a wall-clock time limit. A cell that runs too long is
 interrupted by nbgrader (the cell then fails, as in plain autograde); a
 worker still busy at the notebook's limit (a cell that ignores Ctrl-C,
@@ -79,6 +85,11 @@ __all__ = [
 ]
 
 DEFAULT_TIMEOUT = 300  # seconds per notebook
+# A cell still running after this many seconds (or half its time limit,
+# if less) is waiting for that limit: every cell of the course's exercises
+# runs in well under one. Its notebook stops counting against --jobs, so
+# another starts beside it.
+SLOW_CELL = 5.0
 OUTPUT_LIMIT = 1_000_000  # characters of output kept per cell
 
 OK, FLAGGED, BAD_ARGUMENTS = 0, 1, 2
@@ -99,6 +110,9 @@ class SubmissionResult:
     score: float | None = None
     max_score: float | None = None
     seconds: float = 0.0
+    # When it started and ended, in seconds after grading began.
+    started: float = 0.0
+    finished: float = 0.0
 
     def to_dict(self):
         return dataclasses.asdict(self)
@@ -546,6 +560,7 @@ def grade_class(assignment: str, course: str | os.PathLike = ".",
     configured = _course_config(course).Execute.get("timeout", 30)
     cell_limit = max(1, int(min(cell_timeout or configured or timeout,
                                 timeout / 2)))
+    slow = min(SLOW_CELL, cell_limit / 2)
 
     release = Path(coursedir.format_path(coursedir.release_directory, ".",
                                          assignment))
@@ -561,6 +576,7 @@ def grade_class(assignment: str, course: str | os.PathLike = ".",
         _snapshot(database, snapshot)
         queue = list(enumerate(students))
         running = {}  # connection -> state
+        began = time.monotonic()
         tqdm.monitor_interval = 0  # no thread in a process that forks
         bar = tqdm(total=len(students), desc=f"grading {assignment}",
                    unit="notebook" if len(list(release.glob("*.ipynb")))
@@ -568,7 +584,8 @@ def grade_class(assignment: str, course: str | os.PathLike = ".",
                    disable=not progress, file=sys.stderr, dynamic_ncols=True)
         try:
             while queue or running:
-                while queue and len(running) < jobs:
+                while queue and _busy(running, slow) < jobs and \
+                        len(running) < 2 * jobs:
                     index, student = queue.pop(0)
                     job = {
                         "root": str(course), "assignment": assignment,
@@ -590,7 +607,8 @@ def grade_class(assignment: str, course: str | os.PathLike = ".",
                     now = time.monotonic()
                     running[ours] = {"proc": proc, "job": job,
                                      "start": now, "since": now,
-                                     "cell": None, "result": None}
+                                     "began": began, "cell": None,
+                                     "cell_since": None, "result": None}
                 ready = multiprocessing.connection.wait(
                     list(running), timeout=0.5)
                 for conn in ready:
@@ -605,8 +623,10 @@ def grade_class(assignment: str, course: str | os.PathLike = ".",
                         continue
                     if kind == "notebook":
                         state["since"] = time.monotonic()
+                        state["cell_since"] = None
                     elif kind == "cell":
                         state["cell"] = value
+                        state["cell_since"] = time.monotonic()
                     elif kind == "result":
                         state["result"] = value
                 now = time.monotonic()
@@ -631,6 +651,22 @@ def grade_class(assignment: str, course: str | os.PathLike = ".",
         ordered.append(result)
     _write_report(course, assignment, ordered)
     return ordered
+
+
+def _busy(running, slow: float) -> int:
+    """Return how many running notebooks count against ``--jobs``: all
+    but those whose current cell has run for over ``slow`` seconds.
+
+    Such a cell (an endless loop, most often) only waits for its time
+    limit, which is wall-clock time, so it is no slower for sharing the
+    CPU; the class goes on beside it. At most twice ``--jobs`` notebooks
+    run at once. A cell that really computes for that long shares the CPU
+    too, so it nears its limit sooner than when graded alone.
+    """
+    now = time.monotonic()
+    return sum(1 for state in running.values()
+               if state["cell_since"] is None
+               or now - state["cell_since"] <= slow)
 
 
 def _import_before_fork():
@@ -660,7 +696,8 @@ def _finish(state, coursedir, assignment, results, timeout):
     job, proc = state["job"], state["proc"]
     proc.join(timeout=10)
     student = job["student"]
-    seconds = time.monotonic() - state["start"]
+    now = time.monotonic()
+    seconds = now - state["start"]
     result = state["result"]
     if state.get("killed") or result is None:
         where = f" in {state['cell']}" if state["cell"] else ""
@@ -682,7 +719,9 @@ def _finish(state, coursedir, assignment, results, timeout):
                flagged=result["status"] == "flagged")
     results[student] = SubmissionResult(
         student=student, status=result["status"], reason=result["reason"],
-        notes=result["notes"], seconds=round(seconds, 1))
+        notes=result["notes"], seconds=round(seconds, 1),
+        started=round(state["start"] - state["began"], 1),
+        finished=round(now - state["began"], 1))
 
 
 def _write_report(course: Path, assignment: str, results) -> Path:

@@ -9,81 +9,19 @@ the 837P by clicking their links, then breaks the NPI and sees the 837P
 link give way to what to fix. Voila is stopped by its own PID.
 """
 
-import os
-import secrets
-import shutil
-import signal
-import socket
-import subprocess
-import sys
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+import voila_app
+from voila_app import BROWSER_TEST, CHROMIUM, CHROMIUM_ARGS, ROOT
+
 NOTEBOOK = ROOT / "notebooks" / "claim_builder.ipynb"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-    "--no-first-run", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync"]
-START_TIMEOUT = 60      # seconds for Voila to answer
 RENDER_TIMEOUT = 90_000  # milliseconds for the notebook to run and render
 CHECK_TIMEOUT = 20_000   # milliseconds for a finding to appear or go
 
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(not Path(CHROMIUM).exists(),
-                       reason=f"{CHROMIUM} missing: run `make browser`"),
-]
-
-
-def _free_port():
-    """Return a TCP port on 127.0.0.1 that nothing listens on now."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def _voila():
-    """Return the voila command of the Python running the tests."""
-    beside = Path(sys.executable).with_name("voila")
-    return str(beside) if beside.exists() else shutil.which("voila")
-
-
-def _wait_until_up(url, process, log):
-    """Return once ``url`` answers HTTP 200; fail if Voila dies first."""
-    deadline = time.monotonic() + START_TIMEOUT
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"Voila exited with {process.returncode}:\n"
-                        + log.read_text(errors="replace"))
-        try:
-            with urllib.request.urlopen(url, timeout=5) as answer:
-                if answer.status == 200:
-                    return
-        except (urllib.error.URLError, OSError):
-            pass
-        time.sleep(0.5)
-    pytest.fail(f"Voila did not answer within {START_TIMEOUT} s:\n"
-                + log.read_text(errors="replace"))
-
-
-def _stop(process):
-    """Stop Voila (and the kernels it started) by its PID."""
-    if process.poll() is not None:
-        return
-    process.send_signal(signal.SIGTERM)
-    try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        # Its own session: the group id is Voila's PID, so this reaches
-        # only the kernels this test's Voila started.
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait(timeout=10)
+pytestmark = BROWSER_TEST
 
 
 @pytest.fixture(scope="module")
@@ -93,25 +31,12 @@ def voila_url(tmp_path_factory):
     One server for this module's tests; each test opens its own page, so
     its own kernel.
     """
-    tmp_path = tmp_path_factory.mktemp("voila")
-    port = _free_port()
-    token = secrets.token_hex(16)
-    log = tmp_path / "voila.log"
-    command = [
-        _voila(), str(NOTEBOOK), "--no-browser", f"--port={port}",
-        "--Voila.ip=127.0.0.1", "--Voila.port_retries=0",
-        f"--token={token}",
-        f"--Voila.connection_dir_root={tmp_path}"]
-    with open(log, "wb") as out:
-        process = subprocess.Popen(
-            command, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT,
-            start_new_session=True)
+    url, process = voila_app.start(NOTEBOOK,
+                                   tmp_path_factory.mktemp("voila"))
     try:
-        url = f"http://127.0.0.1:{port}/?token={token}"
-        _wait_until_up(url, process, log)
         yield url
     finally:
-        _stop(process)
+        voila_app.stop(process)
 
 
 def test_wrong_npi_check_digit_shows_at_33a_and_goes(voila_url,

@@ -6,124 +6,24 @@ interaction, checks the result, and stops Voila by its own PID. The
 time each browser part takes is recorded as ``browser_seconds``.
 """
 
-import os
-import secrets
-import shutil
-import signal
-import socket
-import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
-from pathlib import Path
-
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-    "--no-first-run", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync"]
-START_TIMEOUT = 60       # seconds for Voila to answer
+from voila_app import BROWSER_TEST, browse, serve
+
 RENDER_TIMEOUT = 90_000  # milliseconds for the notebook to run and render
 CHECK_TIMEOUT = 20_000   # milliseconds for a result to appear
 
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(not Path(CHROMIUM).exists(),
-                       reason=f"{CHROMIUM} missing: run `make browser`"),
-]
-
-
-def _free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def _voila():
-    beside = Path(sys.executable).with_name("voila")
-    return str(beside) if beside.exists() else shutil.which("voila")
-
-
-def _wait_until_up(url, process, log):
-    deadline = time.monotonic() + START_TIMEOUT
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"Voila exited with {process.returncode}:\n"
-                        + log.read_text(errors="replace"))
-        try:
-            with urllib.request.urlopen(url, timeout=5) as answer:
-                if answer.status == 200:
-                    return
-        except (urllib.error.URLError, OSError):
-            pass
-        time.sleep(0.5)
-    pytest.fail(f"Voila did not answer within {START_TIMEOUT} s:\n"
-                + log.read_text(errors="replace"))
-
-
-def _stop(process):
-    """Stop Voila (and the kernels it started) by its PID."""
-    if process.poll() is not None:
-        return
-    process.send_signal(signal.SIGTERM)
-    try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        # Its own session: the group id is Voila's PID.
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait(timeout=10)
+pytestmark = BROWSER_TEST
 
 
 @pytest.fixture
-def voila(tmp_path):
+def voila(serve):
     """Return a function that serves a workbook and returns its URL."""
-    processes = []
-
-    def serve(notebook):
-        port = _free_port()
-        token = secrets.token_hex(16)
-        log = tmp_path / f"voila-{port}.log"
-        command = [
-            _voila(), str(ROOT / "notebooks" / notebook), "--no-browser",
-            f"--port={port}", "--Voila.ip=127.0.0.1",
-            "--Voila.port_retries=0", f"--token={token}",
-            f"--Voila.connection_dir_root={tmp_path}"]
-        with open(log, "wb") as out:
-            process = subprocess.Popen(
-                command, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT,
-                start_new_session=True)
-        processes.append(process)
-        url = f"http://127.0.0.1:{port}/?token={token}"
-        _wait_until_up(url, process, log)
-        return url
-
-    try:
-        yield serve
-    finally:
-        for process in processes:
-            _stop(process)
+    return serve
 
 
 def _browse(url, drive, record_property):
-    from playwright.sync_api import sync_playwright
-
-    started = time.monotonic()
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        try:
-            page = browser.new_page()
-            page.goto(url, timeout=RENDER_TIMEOUT)
-            drive(page)
-        finally:
-            browser.close()
-    seconds = time.monotonic() - started
-    record_property("browser_seconds", round(seconds, 1))
-    print(f"browser part took {seconds:.1f} s")
+    browse(url, drive, record_property, RENDER_TIMEOUT)
 
 
 def test_enrollment_planner_bad_date_then_commercial(voila,

@@ -7,111 +7,18 @@ shows, and stops Voila by its PID. The browser part's time is recorded
 as the ``browser_seconds`` property and printed.
 """
 
-import os
-import secrets
-import shutil
-import signal
-import socket
-import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
-from pathlib import Path
+from voila_app import BROWSER_TEST, ROOT, browse, serve  # noqa: F401
 
-import pytest
-
-ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu",
-                 "--disable-quic", "--no-first-run",
-                 "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
-UP_SECONDS = 60          # for Voila to answer
 RENDER_MS = 90_000       # for the workbook to run and its widgets to show
 CHANGE_MS = 20_000       # for the page to show a change
 
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(not Path(CHROMIUM).exists(),
-                       reason=f"{CHROMIUM} missing: run `make browser`"),
-]
-
-
-def _port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def _voila_command():
-    beside = Path(sys.executable).with_name("voila")
-    return str(beside) if beside.exists() else shutil.which("voila")
-
-
-@pytest.fixture
-def serve(tmp_path):
-    """Return a function that serves a workbook with Voila and returns its
-    URL; every Voila it started is stopped by PID afterwards."""
-    started = []
-
-    def start(notebook):
-        port, token = _port(), secrets.token_hex(16)
-        log = tmp_path / f"voila-{port}.log"
-        with open(log, "wb") as out:
-            process = subprocess.Popen(
-                [_voila_command(), str(notebook), "--no-browser",
-                 f"--port={port}", "--Voila.ip=127.0.0.1",
-                 "--Voila.port_retries=0", f"--token={token}",
-                 f"--Voila.connection_dir_root={tmp_path}"],
-                cwd=ROOT, stdout=out, stderr=subprocess.STDOUT,
-                start_new_session=True)
-        started.append(process)
-        url = f"http://127.0.0.1:{port}/?token={token}"
-        deadline = time.monotonic() + UP_SECONDS
-        while time.monotonic() < deadline:
-            if process.poll() is not None:
-                pytest.fail(f"Voila exited with {process.returncode}:\n"
-                            + log.read_text(errors="replace"))
-            try:
-                with urllib.request.urlopen(url, timeout=5) as answer:
-                    if answer.status == 200:
-                        return url
-            except (urllib.error.URLError, OSError):
-                time.sleep(0.5)
-        pytest.fail(f"Voila did not answer in {UP_SECONDS} s:\n"
-                    + log.read_text(errors="replace"))
-
-    yield start
-    for process in started:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                # The group id is this Voila's PID: only its kernels.
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait(timeout=10)
+pytestmark = BROWSER_TEST
 
 
 def _browse(url, drive, record_property):
     """Return None; open ``url`` in Chromium, run ``drive(page)``, and
     record how long the browser part took."""
-    from playwright.sync_api import sync_playwright
-
-    started = time.monotonic()
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        try:
-            page = browser.new_page()
-            page.goto(url, timeout=RENDER_MS)
-            drive(page)
-        finally:
-            browser.close()
-    seconds = time.monotonic() - started
-    record_property("browser_seconds", round(seconds, 1))
-    print(f"browser part took {seconds:.1f} s")
+    browse(url, drive, record_property, RENDER_MS)
 
 
 def test_units_calculator_in_the_browser(serve, record_property):

@@ -466,6 +466,38 @@ def test_cli_round_trip(tmp_path, capsys, sample_claim):
     assert code == 0 and "no denials" in out
 
 
+def test_cli_prints_money_in_dollars_and_cents(tmp_path, capsys,
+                                               sample_claim):
+    db = tmp_path / "cli.sqlite3"
+    claim_file = tmp_path / "claim.json"
+    claim_file.write_text(json.dumps(make_claim(sample_claim, "M-1",
+                                                total="1185.50")))
+    run_cli(capsys, "add", claim_file, "--db", db)
+    run_cli(capsys, "move", "M-1", "submitted", "--at", "2026-11-01",
+            "--db", db)
+    code, out, _ = run_cli(capsys, "list", "--db", db)
+    assert code == 0
+    header, row = out.splitlines()
+    assert header.split()[-3:] == ["billed", "paid", "balance"]
+    assert row.split()[-3:] == ["1,185.50", "0.00", "1,185.50"], out
+    code, out, _ = run_cli(capsys, "report", "aging", "--as-of",
+                           "2026-12-15", "--db", db)
+    assert "1,185.50" in out and "0.00" in out
+
+
+def test_cli_move_suggests_the_id_that_differs_only_in_case(
+        tmp_path, capsys, sample_claim):
+    db = tmp_path / "cli.sqlite3"
+    claim_file = tmp_path / "claim.json"
+    claim_file.write_text(json.dumps(make_claim(sample_claim, "AB-7")))
+    run_cli(capsys, "add", claim_file, "--db", db)
+    code, out, err = run_cli(capsys, "move", "ab-7", "submitted", "--db", db)
+    assert code == 1 and err.count("\n") == 1
+    assert "no claim 'ab-7' in the tracker; did you mean 'AB-7'?" in err
+    code, out, err = run_cli(capsys, "move", "ZZ-1", "submitted", "--db", db)
+    assert "add its claim file first" in err
+
+
 def test_cli_unreadable_input_exits_2_with_one_line(tmp_path, capsys):
     db = tmp_path / "cli.sqlite3"
     bad = tmp_path / "bad.835"

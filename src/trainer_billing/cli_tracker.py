@@ -189,8 +189,22 @@ def list_command(args):
         return OK
     columns = ["claim_id", "state", "payer_id", "submitted_on", "billed",
                "paid", "balance"]
-    print(frame[columns].fillna("").to_string(index=False))
+    print(_dollars(frame[columns]).fillna("").to_string(index=False))
     return OK
+
+
+_MONEY = ("billed", "paid", "balance")
+
+
+def _dollars(frame):
+    """Return a copy of a table with its money columns as text in
+    dollars and cents (185.00, not 185.0)."""
+    frame = frame.copy()
+    for column in _MONEY:
+        if column in frame:
+            frame[column] = frame[column].map(
+                lambda v: "" if v is None or v != v else f"{v:,.2f}")
+    return frame
 
 
 def report_command(args):
@@ -200,7 +214,7 @@ def report_command(args):
         data = {"as_of": (args.as_of or datetime.date.today()).isoformat(),
                 "buckets": frame.reset_index().to_dict(orient="records")}
         text = [f"A/R aging as of {data['as_of']} (days since submission)",
-                frame.reset_index().to_string(index=False)]
+                _dollars(frame.reset_index()).to_string(index=False)]
         figure = tracker.plot_aging if args.plot else None
         shown = frame
     elif args.report == "denials":

@@ -184,12 +184,17 @@ class IllegalMove(TrackerError):
 
 
 class UnknownClaim(TrackerError):
-    """No claim with this id is tracked."""
+    """No claim with this id is tracked; ``near`` is a tracked id that
+    differs only in case or spaces, if there is one."""
 
-    def __init__(self, claim_id):
-        self.claim_id = claim_id
-        super().__init__(f"no claim {claim_id!r} in the tracker; add its "
-                         "claim file first")
+    def __init__(self, claim_id, near=None):
+        self.claim_id, self.near = claim_id, near
+        if near:
+            hint = (f"did you mean {near!r}? Claim ids must match "
+                    "exactly, capitals included")
+        else:
+            hint = "add its claim file first"
+        super().__init__(f"no claim {claim_id!r} in the tracker; {hint}")
 
 
 class DuplicateClaim(TrackerError):
@@ -392,7 +397,11 @@ def _state(conn, claim_id):
     row = conn.execute("SELECT state FROM claims WHERE claim_id = ?",
                        (claim_id,)).fetchone()
     if row is None:
-        raise UnknownClaim(claim_id)
+        near = conn.execute(
+            "SELECT claim_id FROM claims WHERE lower(trim(claim_id)) = "
+            "lower(trim(?)) ORDER BY claim_id LIMIT 1",
+            (str(claim_id),)).fetchone()
+        raise UnknownClaim(claim_id, near[0] if near else None)
     return row[0]
 
 

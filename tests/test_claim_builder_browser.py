@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 import voila_app
-from voila_app import BROWSER_TEST, CHROMIUM, CHROMIUM_ARGS, ROOT
+from voila_app import BROWSER_TEST, ROOT
 
 NOTEBOOK = ROOT / "notebooks" / "claim_builder.ipynb"
 RENDER_TIMEOUT = 90_000  # milliseconds for the notebook to run and render
@@ -41,92 +41,73 @@ def voila_url(tmp_path_factory):
 
 def test_wrong_npi_check_digit_shows_at_33a_and_goes(voila_url,
                                                      record_property):
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
-    started = time.monotonic()
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        try:
-            page = browser.new_page()
-            page.goto(voila_url, timeout=RENDER_TIMEOUT)
-            npi = page.locator(".tb-field-33a input")
-            expect(npi).to_have_value("1000000038",
-                                      timeout=RENDER_TIMEOUT)
-            # The field is reachable by its label too, as a screen reader
-            # finds it.
-            expect(page.get_by_label("Billing NPI (33a)")).to_have_value(
-                "1000000038")
-            message = page.locator(".tb-finding-33a .tb-msg")
-            expect(message).to_have_count(0)
-            summary = page.locator(".tb-summary")
-            expect(summary).to_contain_text("nothing to fix")
+    def drive(page):
+        npi = page.locator(".tb-field-33a input")
+        expect(npi).to_have_value("1000000038", timeout=RENDER_TIMEOUT)
+        # The field is reachable by its label too, as a screen reader
+        # finds it.
+        expect(page.get_by_label("Billing NPI (33a)")).to_have_value(
+            "1000000038")
+        message = page.locator(".tb-finding-33a .tb-msg")
+        expect(message).to_have_count(0)
+        summary = page.locator(".tb-summary")
+        expect(summary).to_contain_text("nothing to fix")
 
-            npi.fill("1000000039")
-            expect(message).to_have_count(1, timeout=CHECK_TIMEOUT)
-            expect(message).to_contain_text("check digit")
-            expect(message).to_contain_text("Fix:")
-            # The message sits at 33a only, not at its neighbour item 33.
-            expect(page.locator(".tb-finding-33 .tb-msg")).to_have_count(0)
-            expect(npi).to_have_value("1000000039")
+        npi.fill("1000000039")
+        expect(message).to_have_count(1, timeout=CHECK_TIMEOUT)
+        expect(message).to_contain_text("check digit")
+        expect(message).to_contain_text("Fix:")
+        # The message sits at 33a only, not at its neighbour item 33.
+        expect(page.locator(".tb-finding-33 .tb-msg")).to_have_count(0)
+        expect(npi).to_have_value("1000000039")
 
-            npi.fill("1000000038")
-            expect(message).to_have_count(0, timeout=CHECK_TIMEOUT)
-            expect(summary).to_contain_text("nothing to fix")
-        finally:
-            browser.close()
-    seconds = time.monotonic() - started
-    record_property("browser_seconds", round(seconds, 1))
-    print(f"browser part took {seconds:.1f} s")
+        npi.fill("1000000038")
+        expect(message).to_have_count(0, timeout=CHECK_TIMEOUT)
+        expect(summary).to_contain_text("nothing to fix")
+
+    voila_app.browse(voila_url, drive, record_property, RENDER_TIMEOUT)
 
 
 def test_preview_renders_and_downloads_follow_the_claim(voila_url,
                                                         record_property):
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
-    started = time.monotonic()
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        try:
-            page = browser.new_page(accept_downloads=True)
-            page.goto(voila_url, timeout=RENDER_TIMEOUT)
-            frame = page.locator(".tb-preview-cms1500 iframe")
-            expect(frame).to_have_count(1, timeout=RENDER_TIMEOUT)
-            frame.scroll_into_view_if_needed()
-            expect(frame).to_be_visible()
-            box = frame.bounding_box()
-            assert box["height"] > 300 and box["width"] > 300, box
-            # Chromium opened the embedded PDF in its viewer.
-            pdf_frame = _frame_of(page, frame)
-            assert pdf_frame.evaluate("document.contentType") == \
-                "application/pdf"
-            expect(page.locator(".tb-preview-superbill iframe")) \
-                .to_have_count(1)
+    def drive(page):
+        frame = page.locator(".tb-preview-cms1500 iframe")
+        expect(frame).to_have_count(1, timeout=RENDER_TIMEOUT)
+        frame.scroll_into_view_if_needed()
+        expect(frame).to_be_visible()
+        box = frame.bounding_box()
+        assert box["height"] > 300 and box["width"] > 300, box
+        # Chromium opened the embedded PDF in its viewer.
+        pdf_frame = _frame_of(page, frame)
+        assert pdf_frame.evaluate("document.contentType") == \
+            "application/pdf"
+        expect(page.locator(".tb-preview-superbill iframe")) \
+            .to_have_count(1)
 
-            for kind, start in (("cms1500", b"%PDF"), ("837p", b"ISA*")):
-                link = page.locator(f".tb-download-{kind} a[download]")
-                with page.expect_download(timeout=CHECK_TIMEOUT) as info:
-                    link.click()
-                data = Path(info.value.path()).read_bytes()
-                assert data.startswith(start), (kind, data[:20])
-            assert info.value.suggested_filename == \
-                "claim-RB-2026-0001.837p.txt"
+        for kind, start in (("cms1500", b"%PDF"), ("837p", b"ISA*")):
+            link = page.locator(f".tb-download-{kind} a[download]")
+            with page.expect_download(timeout=CHECK_TIMEOUT) as info:
+                link.click()
+            data = Path(info.value.path()).read_bytes()
+            assert data.startswith(start), (kind, data[:20])
+        assert info.value.suggested_filename == \
+            "claim-RB-2026-0001.837p.txt"
 
-            page.locator(".tb-field-33a input").fill("1000000039")
-            blocked = page.locator(".tb-download-837p .tb-x12-blocked")
-            expect(blocked).to_contain_text("Item 33a",
-                                            timeout=CHECK_TIMEOUT)
-            expect(blocked).to_contain_text("check digit")
-            expect(page.locator(".tb-download-837p a")).to_have_count(0)
-            # The printout still follows, and says the claim has errors.
-            expect(page.locator(".tb-download-cms1500")).to_contain_text(
-                "1 error", timeout=CHECK_TIMEOUT)
-        finally:
-            browser.close()
-    seconds = time.monotonic() - started
-    record_property("browser_seconds", round(seconds, 1))
-    print(f"browser part took {seconds:.1f} s")
+        page.locator(".tb-field-33a input").fill("1000000039")
+        blocked = page.locator(".tb-download-837p .tb-x12-blocked")
+        expect(blocked).to_contain_text("Item 33a", timeout=CHECK_TIMEOUT)
+        expect(blocked).to_contain_text("check digit")
+        expect(page.locator(".tb-download-837p a")).to_have_count(0)
+        # The printout still follows, and says the claim has errors.
+        expect(page.locator(".tb-download-cms1500")).to_contain_text(
+            "1 error", timeout=CHECK_TIMEOUT)
+
+    voila_app.browse(voila_url, drive, record_property, RENDER_TIMEOUT,
+                     accept_downloads=True)
 
 
 def _frame_of(page, iframe, timeout=CHECK_TIMEOUT / 1000):

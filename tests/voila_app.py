@@ -121,9 +121,10 @@ def serve(tmp_path):
             stop(process)
 
 
-def browse(url, drive, record_property, render_timeout):
-    """Open ``url`` in Chromium, run ``drive(page)``, and record how long
-    the browser part took as ``browser_seconds``."""
+def browse(url, drive, record_property, render_timeout, **page_options):
+    """Open ``url`` in Chromium (a page made with ``page_options``), run
+    ``drive(page)``, and record how long the browser part took as
+    ``browser_seconds``."""
     from playwright.sync_api import sync_playwright
 
     began = time.monotonic()
@@ -131,7 +132,7 @@ def browse(url, drive, record_property, render_timeout):
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         try:
-            page = browser.new_page()
+            page = browser.new_page(**page_options)
             page.goto(url, timeout=render_timeout)
             drive(page)
         finally:

@@ -47,6 +47,7 @@ book: setup
 
 lab: setup
 	$(BIN)/jupyter lab --ip=127.0.0.1 --no-browser \
+	  --ServerApp.jpserver_extensions=trainer_billing.course=True \
 	  $$([ "$$(id -u)" = 0 ] && echo --allow-root)
 
 grade: setup

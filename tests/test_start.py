@@ -136,3 +136,16 @@ def test_other_start_failures_are_not_retried(monkeypatch, tmp_path):
     monkeypatch.setattr(course, "_port_is_free", lambda port: True)
     with pytest.raises(course.CourseError, match="ImportError"):
         course._start_lab_on_a_free_port(tmp_path, 8888, tmp_path)
+
+
+def test_lab_loads_the_course_extension_that_keeps_widget_messages(
+        tmp_path):
+    # Voila runs the tools inside this server; without the extension a
+    # busy machine drops widget messages past ZeroMQ's limit of 1,000.
+    log_path = tmp_path / "lab.log"
+    proc, log, _, _ = course._start_lab(
+        ROOT, course._next_free_port(_free_port()), tmp_path, log_path)
+    course._stop_process(proc)
+    log.close()
+    assert ("trainer_billing.course | extension was successfully loaded"
+            in log_path.read_text(errors="replace"))

@@ -8,7 +8,6 @@ session, and is stopped by its own PID (its kernels with it). Chromium is
 
 import os
 import secrets
-import shutil
 import signal
 import socket
 import subprocess
@@ -43,9 +42,11 @@ def free_port():
         return probe.getsockname()[1]
 
 
-def _voila():
-    beside = Path(sys.executable).with_name("voila")
-    return str(beside) if beside.exists() else shutil.which("voila")
+# Voila as `make start` serves it: inside a server that has the course's
+# extension, which keeps every widget message of a big tool.
+_VOILA = ("from trainer_billing import course; "
+          "course._keep_every_iopub_message(); "
+          "from voila.app import main; main()")
 
 
 def _wait_until_up(url, process, log):
@@ -86,7 +87,8 @@ def start(notebook, folder):
     port, token = free_port(), secrets.token_hex(16)
     log = Path(folder) / f"voila-{port}.log"
     command = [
-        _voila(), str(notebook), "--no-browser", f"--port={port}",
+        sys.executable, "-c", _VOILA, str(notebook), "--no-browser",
+        f"--port={port}",
         "--Voila.ip=127.0.0.1", "--Voila.port_retries=0",
         f"--token={token}", f"--Voila.connection_dir_root={folder}"]
     with open(log, "wb") as out:

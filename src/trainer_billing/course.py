@@ -354,6 +354,9 @@ def _start_lab(root: pathlib.Path, port: int, runtime: pathlib.Path,
            "--ServerApp.allow_root=True",
            f"--ServerApp.root_dir={root}",
            f"--IdentityProvider.token={token}",
+           # Big tools send thousands of widget messages at once; see
+           # _keep_every_iopub_message.
+           "--ServerApp.jpserver_extensions=trainer_billing.course=True",
            # Nothing asks the internet for news or updates.
            "--LabApp.news_url=",
            "--LabApp.check_for_updates_class="
@@ -534,6 +537,16 @@ def _keep_every_iopub_message() -> None:
 
     connect_iopub._keeps_every_message = True
     ConnectionFileMixin.connect_iopub = connect_iopub
+
+
+def _jupyter_server_extension_points():
+    """Jupyter server extension: the JupyterLab that ``start`` runs (and
+    the Voila pages it serves) keeps every widget message too."""
+    return [{"module": "trainer_billing.course"}]
+
+
+def _load_jupyter_server_extension(server_app):
+    _keep_every_iopub_message()
 
 
 def setup(app):

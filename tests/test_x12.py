@@ -663,3 +663,41 @@ def test_every_story_claim_meant_to_be_valid_passes_x12valid(tmp_path):
     assert " ERROR " not in stderr and "Failure" not in stderr, stderr
     for path in paths:
         assert f"{path}: OK" in stderr.splitlines()
+
+
+def test_text_the_837p_would_change_is_a_warning_naming_both(sample_claim):
+    # The patient is the insured here: the 837P writes the insured's name.
+    sample_claim["insured"]["name"]["last"] = "Zoë-李"
+    sample_claim["patient"]["name"]["last"] = "Zoë-李"
+    sample_claim["billing_provider"]["address"]["street"] = (
+        "1 Very Long Avenue Name That Goes On And On Past Fifty-Five Chars")
+    sample_claim["billing_provider"]["address"]["zip"] = "62701-1234"
+    found = [f for f in x12.findings(sample_claim, today=CREATED.date(),
+                                     rendering_providers=RENDERING)]
+    assert [(f.rule, f.severity, f.item) for f in found] == [
+        ("x12-text-changed", "warning", "4"),
+        ("x12-text-changed", "warning", "33")]
+    assert "'Zoë-李' goes into the 837P as 'Zoe-'" in found[0].message
+    assert "plain letters only" in found[0].message
+    assert "at most 55 characters" in found[1].message
+    assert "as on the insurance card" in found[0].fix
+    # A warning does not stop the file; it says what the file will hold.
+    assert "NM1*IL*1*Zoe-*Dana" in write(sample_claim,
+                                          rendering_providers=RENDERING)
+    # A patient who is not the insured is written in loop 2010CA.
+    sample_claim["patient"]["relationship"] = "child"
+    sample_claim["insured"]["name"]["last"] = "Okafor"
+    sample_claim["insured"]["birth_date"] = "1980-01-01"
+    sample_claim["insured"]["sex"] = "F"
+    found = x12.findings(sample_claim, today=CREATED.date(),
+                         rendering_providers=RENDERING)
+    assert [(f.rule, f.item) for f in found
+            if f.rule == "x12-text-changed"] == [
+        ("x12-text-changed", "2"), ("x12-text-changed", "33")]
+
+
+def test_plain_text_and_extra_spaces_are_not_a_change(sample_claim):
+    sample_claim["insured"]["name"]["last"] = "  O'Neil   Smith "
+    sample_claim["billing_provider"]["address"]["zip"] = "62701-1234"
+    assert x12.findings(sample_claim, today=CREATED.date(),
+                        rendering_providers=RENDERING) == []

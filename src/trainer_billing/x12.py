@@ -127,6 +127,11 @@ X12_RULES = {r.id: r for r in (
     scrub.Rule("x12-rendering-name", "warning", "24J",
                "A rendering provider sent in the 837P has a name",
                "ASC X12N 837P 005010X222A1, loops 2310B/2420A NM103"),
+    scrub.Rule("x12-text-changed", "warning", "various",
+               "Names and addresses go into the 837P as typed: plain "
+               "letters, within the element's length",
+               "ASC X12N 837P 005010X222A1 (basic character set; NM1, N3, "
+               "N4 element lengths)"),
 )}
 
 
@@ -228,6 +233,73 @@ def _check_names(found, data):
                 "Write it in plain letters and digits, as on the card."))
 
 
+_NAME_LENGTHS = (("last", "last name", 60), ("first", "first name", 35),
+                 ("middle", "middle name", 25))
+_ADDRESS_LENGTHS = (("street", "street", 55), ("city", "city", 30))
+
+
+def _written_text(data):
+    """Return (value, item, what, element length) for each name and
+    address the 837P writes, as the writer picks them."""
+    patient, insured = _section(data, "patient"), _section(data, "insured")
+    is_self = _text(patient.get("relationship")) == "self"
+    texts = []
+
+    def person(section, item, whose):
+        for key, what, limit in _NAME_LENGTHS:
+            texts.append((_section(section, "name").get(key), item,
+                          f"{whose} {what}", limit))
+
+    def address(section, item, whose):
+        for key, what, limit in _ADDRESS_LENGTHS:
+            texts.append((_section(section, "address").get(key), item,
+                          f"{whose} {what}", limit))
+
+    if _text(_section(insured, "name").get("last")):
+        person(insured, "4", "insured's")          # 2010BA
+    else:
+        person(patient, "2", "patient's")
+    if is_self:
+        address(patient, "5", "patient's")
+    else:
+        address(insured, "7", "insured's")
+        person(patient, "2", "patient's")          # 2010CA
+        address(patient, "5", "patient's")
+    referring = _section(data, "referring_provider")
+    if _text(referring.get("npi")):
+        person(referring, "17", "referring provider's")
+    billing = _section(data, "billing_provider")
+    texts.append((billing.get("name"), "33", "billing provider's name", 60))
+    address(billing, "33", "billing provider's")
+    payer = _section(data, "payer")
+    texts.append((payer.get("name"), "payer", "payer's name", 60))
+    address(payer, "payer", "payer's")
+    return texts
+
+
+def _check_changed_text(found, data):
+    """Warn where the 837P would carry a name or address otherwise than
+    typed: letters outside plain ASCII lose their accents or go, and
+    text past the element's length is cut."""
+    for value, item, what, limit in _written_text(data):
+        typed = " ".join(_text(value).split())
+        written = _element(value, limit)
+        if not typed or typed == written:
+            continue
+        if _element(value) != typed:
+            why = ("the 837P carries plain letters only (A to Z, digits "
+                   "and common punctuation)")
+        else:
+            why = f"the 837P takes at most {limit} characters here"
+        found.append(_finding(
+            "x12-text-changed", item,
+            f"The {what} {typed!r} goes into the 837P as {written!r}: "
+            f"{why}.",
+            "Check how the payer has it on file (usually as on the "
+            "insurance card or the enrollment record) and type it that "
+            "way."))
+
+
 def _check_insured_demographics(found, insured):
     birth = _text(insured.get("birth_date"))
     if birth:
@@ -273,6 +345,7 @@ def _x12_findings(data, rendering_providers):
             "x12-format", "26", "The patient account number is longer "
             "than the 837P's 38 characters.", "Shorten it."))
     _check_names(found, data)
+    _check_changed_text(found, data)
     _check_address(found, _section(data, "patient", "address"), "5",
                    "patient's", required=True)
     if _text(_section(data, "patient").get("relationship")) != "self":

@@ -55,13 +55,16 @@ def test_mdpp_cdc_recognition_is_at_least_twelve_months():
     assert "cms.gov" in step.duration.source
 
 
-@pytest.mark.parametrize("application, days", [
-    ("pecos_web", 45), ("paper", 60), ("paper_site_visit", 80)])
-def test_mac_processing_standards(application, days):
+@pytest.mark.parametrize("application, days, plural", [
+    ("pecos_web", 45, "PECOS web applications"),
+    ("paper", 60, "paper applications"),
+    ("paper_site_visit", 80, "paper applications with a site visit")])
+def test_mac_processing_standards(application, days, plural):
     step = route("mdpp_supplier", application=application).step("enroll")
     assert step.duration.typical_days == days
     assert step.duration.minimum_days is None
-    assert "80%" in step.duration.shown()
+    assert f"80% of {plural} are processed within {days} days" in \
+        step.duration.shown()
     assert "CMS-20134" in step.title
 
 

@@ -98,6 +98,12 @@ APPLICATIONS = {
     "paper": ("paper application", 60),
     "paper_site_visit": ("paper application with a site visit", 80),
 }
+#: The same, in the plural.
+_PLURALS = {
+    "pecos_web": "PECOS web applications",
+    "paper": "paper applications",
+    "paper_site_visit": "paper applications with a site visit",
+}
 
 
 class EnrollmentError(ValueError):
@@ -398,7 +404,8 @@ def _mdpp_steps(application):
              "includes fingerprinting the owners. Answer any development "
              "request within 30 days or the application is rejected.",
              Duration(None, days,
-                      f"80% of {label}s are processed within {days} days "
+                      f"80% of {_PLURALS[application]} are processed "
+                      f"within {days} days "
                       "(CMS standard for MACs); yours may take longer",
                       S_MAC, True, ask="your MAC"),
              S_20134, ("org_npi", "cdc_recognition")),

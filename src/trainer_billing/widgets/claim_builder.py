@@ -42,6 +42,7 @@ from pathlib import Path
 import ipywidgets as w
 
 from trainer_billing import claim, forms, scrub, x12
+from ._common import SEVERITY_COLOUR, plain, set_value, short
 
 #: Where a draft goes unless the user types another path (``drafts/`` is
 #: ignored by git).
@@ -196,7 +197,6 @@ _FIELD_STYLE = {"description_width": "180px"}
 _FIELD_LAYOUT = {"width": "450px"}
 _LINE_STYLE = {"description_width": "135px"}
 _LINE_LAYOUT = {"width": "290px"}
-_SEVERITY_COLOUR = {"error": "#b00020", "warning": "#8a5a00"}
 _SEVERITY_MARK = {"error": "\u2716 Error", "warning": "\u26a0 Warning"}
 
 
@@ -358,7 +358,7 @@ class ClaimBuilder:
             found = list(x12.findings(data))
             problem = None
         except Exception as exc:  # never let a traceback reach the page
-            found, problem = [], _short(exc)
+            found, problem = [], short(exc)
         self._findings = found
         self._format_problems = _format_problems(data)
         self._show(found, problem)
@@ -395,7 +395,7 @@ class ClaimBuilder:
             pdf = forms.cms1500_pdf(data)
         except Exception as exc:  # FormError or worse: say why, in words
             self._show_output("cms1500", _refused(
-                "The CMS-1500 cannot be printed", _short(exc)))
+                "The CMS-1500 cannot be printed", short(exc)))
         else:
             note = (f"The claim still has {_count(len(errors), 'error')}; "
                     "the printout shows it as typed." if errors else "")
@@ -408,7 +408,7 @@ class ClaimBuilder:
             pdf = forms.superbill_pdf(data, **options)
         except Exception as exc:
             self._show_output("superbill", _refused(
-                "The superbill cannot be printed", _short(exc)))
+                "The superbill cannot be printed", short(exc)))
         else:
             self._show_output("superbill", _link(
                 pdf, "application/pdf", f"superbill-{stem}.pdf",
@@ -424,7 +424,7 @@ class ClaimBuilder:
             self._show_output("837p", _blocked(exc.errors))
         except Exception as exc:
             self._show_output("837p", _refused(
-                "The 837P cannot be written", _short(exc)))
+                "The 837P cannot be written", short(exc)))
         else:
             self._show_output("837p", _link(
                 text.encode("utf-8"), "application/edi-x12",
@@ -488,7 +488,7 @@ class ClaimBuilder:
         """Return the plain text shown at ``item`` (the summary if None)."""
         box = self._summary if item is None else self.finding_box(
             item, line)
-        return _plain(box.value)
+        return plain(box.value)
 
     @property
     def draft_path_field(self):
@@ -498,7 +498,7 @@ class ClaimBuilder:
     @property
     def status_text(self):
         """Return the plain text of the status line (save and load)."""
-        return _plain(self._status.value)
+        return plain(self._status.value)
 
     @property
     def line_count(self):
@@ -554,7 +554,7 @@ class ClaimBuilder:
                               encoding="utf-8")
         except OSError as exc:
             self._say(f"Could not save the draft to {target}: "
-                      f"{_short(exc)}", "error")
+                      f"{short(exc)}", "error")
             return None
         errors = sum(1 for f in self._findings
                      if getattr(f, "severity", "") == "error")
@@ -573,14 +573,14 @@ class ClaimBuilder:
         try:
             text = source.read_text(encoding="utf-8")
         except OSError as exc:
-            self._say(f"Could not read the draft {source}: {_short(exc)}",
+            self._say(f"Could not read the draft {source}: {short(exc)}",
                       "error")
             return False
         try:
             data = json.loads(text)
         except ValueError as exc:
             self._say(f"The draft {source} is not valid JSON: "
-                      f"{_short(exc)}. The form is unchanged.", "error")
+                      f"{short(exc)}. The form is unchanged.", "error")
             return False
         if not isinstance(data, dict):
             self._say(f"The draft {source} holds a "
@@ -609,7 +609,7 @@ class ClaimBuilder:
             return False
         except Exception as exc:
             self._say(f"Could not load the sample {self.sample_path}: "
-                      f"{_short(exc)}", "error")
+                      f"{short(exc)}", "error")
             return False
         if self.load_claim(data):
             self._say_loaded(f"Loaded the sample claim {self.sample_path}.")
@@ -710,9 +710,9 @@ class ClaimBuilder:
     def _show_output(self, kind, download, preview=None):
         """Return None; show a download link (or the reason there is
         none) and, for a PDF, its preview (or the same reason)."""
-        _set_html(self._downloads[kind], download)
+        set_value(self._downloads[kind], download)
         if kind in self._previews:
-            _set_html(self._previews[kind],
+            set_value(self._previews[kind],
                       download if preview is None else preview)
 
     def _outputs_soon(self):
@@ -746,7 +746,7 @@ class ClaimBuilder:
             self.update_outputs()
         except Exception as exc:  # a callback never shows a traceback
             self._outputs_key = None
-            self._say(f"The previews could not be updated: {_short(exc)}",
+            self._say(f"The previews could not be updated: {short(exc)}",
                       "error")
 
     def _section(self, title, groups):
@@ -899,9 +899,9 @@ class ClaimBuilder:
                 unheld.append(shown)
                 placed.setdefault(self._place(shown), other).append(shown)
         for key, box in self._boxes.items():
-            _set_html(box, _render(placed[key]))
-        _set_html(self._other, _render(other))
-        _set_html(self._summary, _summary(found, problem, unheld))
+            set_value(box, _render(placed[key]))
+        set_value(self._other, _render(other))
+        set_value(self._summary, _summary(found, problem, unheld))
 
     def _place(self, finding):
         """Return the key of the box a finding belongs in (None: other)."""
@@ -1033,7 +1033,7 @@ def _guarded(builder, action):
         try:
             action()
         except Exception as exc:  # a button never shows a traceback
-            builder._say(f"Something went wrong: {_short(exc)}", "error")
+            builder._say(f"Something went wrong: {short(exc)}", "error")
     return handler
 
 
@@ -1247,7 +1247,7 @@ def _render(findings):
         line = getattr(finding, "line", None)
         message = str(getattr(finding, "message", "") or "")
         fix = str(getattr(finding, "fix", "") or "")
-        colour = _SEVERITY_COLOUR.get(severity, "#333")
+        colour = SEVERITY_COLOUR.get(severity, "#333")
         mark = _SEVERITY_MARK.get(severity, html.escape(severity))
         where = f"Item {item}" + (f", line {line}" if line else "")
         fix_html = (f' <span class="tb-fix"><b>Fix:</b> '
@@ -1291,23 +1291,11 @@ def _count(number, noun):
     return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
-def _set_html(box, value):
-    """Return None; set an HTML widget's value only if it changes."""
-    if box.value != value:
-        box.value = value
-
-
-def _plain(markup):
-    """Return the text of an HTML fragment, tags dropped."""
-    text = re.sub(r"<[^>]+>", " ", markup)
-    return " ".join(html.unescape(text).split())
-
-
 def _problems(exc):
     """Return the problems of a ClaimFileError as one short text."""
     problems = getattr(exc, "problems", None) or []
     if not problems:
-        return _short(exc)
+        return short(exc)
     shown = []
     for problem in problems[:5]:
         item = getattr(problem, "item", "")
@@ -1315,9 +1303,3 @@ def _problems(exc):
         shown.append(f"item {item}: {message}" if item else str(message))
     more = len(problems) - len(shown)
     return "; ".join(shown) + (f" (and {more} more)" if more > 0 else "")
-
-
-def _short(exc):
-    """Return a one-line description of an exception."""
-    text = str(exc).strip().splitlines()
-    return text[0] if text and text[0] else type(exc).__name__

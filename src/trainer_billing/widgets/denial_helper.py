@@ -16,12 +16,12 @@ from __future__ import annotations
 
 import html
 import json
-import re
 from pathlib import Path
 
 import ipywidgets as w
 
 from trainer_billing import denials
+from ._common import error_span, message_box, plain, set_value, short
 
 _STYLE = {"description_width": "150px"}
 _WIDE = {"width": "420px"}
@@ -79,15 +79,15 @@ class DenialHelper:
                               ("plan", self.note_plan)):
             control.add_class(f"tb-denial-{name}")
             control.observe(self._changed, names="value")
-        self._errors = {key: _box(f"tb-denial-{key}-error")
+        self._errors = {key: message_box(f"tb-denial-{key}-error")
                         for key in ("group", "carc", "rarc")}
-        self._result = _box("tb-denial-result")
-        self._status = _box("tb-denial-status")
+        self._result = message_box("tb-denial-result")
+        self._status = message_box("tb-denial-status")
         self.letter_field = w.Textarea(
             value="", description="", disabled=False,
             layout={"width": "760px", "height": "420px"})
         self.letter_field.add_class("tb-denial-letter")
-        self._letter_note = _box("tb-denial-letter-note")
+        self._letter_note = message_box("tb-denial-letter-note")
         self.widget = w.VBox([
             w.HTML("<h2>Denial helper</h2><p>Type the group code, reason "
                    "code and remark code from the remittance (835 or "
@@ -137,17 +137,17 @@ class DenialHelper:
         for key, clean, control in checks:
             try:
                 clean(control.value)
-                _set(self._errors[key], "")
+                set_value(self._errors[key], "")
             except denials.DenialError as error:
-                _set(self._errors[key], _error(str(error)))
+                set_value(self._errors[key], error_span(str(error)))
                 bad = True
         if bad:
             self.explanation = None
             self.letter = ""
-            _set(self._status, '<div style="color:#8a5a00">Fix the code '
-                 "marked above to see what the denial means.</div>")
-            _set(self._result, "")
-            _set(self._letter_note, "")
+            set_value(self._status, '<div style="color:#8a5a00">Fix the code '
+                      "marked above to see what the denial means.</div>")
+            set_value(self._result, "")
+            set_value(self._letter_note, "")
             self.letter_field.value = ""
             return None
         try:
@@ -156,10 +156,10 @@ class DenialHelper:
                 self.rarc_field.value, claim=self.claim(),
                 payer=self.payer_field.value or None)
         except Exception as error:  # never a traceback on the page
-            _set(self._status, _error(f"The helper could not run: "
-                                      f"{_short(error)}"))
+            set_value(self._status, error_span(
+                f"The helper could not run: {short(error)}"))
             return None
-        _set(self._status, "")
+        set_value(self._status, "")
         self.explanation = found
         self._show(found)
         self._draft(found)
@@ -169,8 +169,8 @@ class DenialHelper:
         """Return the plain text shown in ``part``: "result", "status",
         "letter_note", "group_error", "carc_error" or "rarc_error"."""
         if part.endswith("_error"):
-            return _plain(self._errors[part[:-6]].value)
-        return _plain(getattr(self, "_" + part).value)
+            return plain(self._errors[part[:-6]].value)
+        return plain(getattr(self, "_" + part).value)
 
     # ------------------------------------------------------------ show
 
@@ -185,8 +185,8 @@ class DenialHelper:
         try:
             self.refresh()
         except Exception as error:  # an observer never shows a traceback
-            _set(self._status, _error(f"Something went wrong: "
-                                      f"{_short(error)}"))
+            set_value(self._status, error_span(
+                f"Something went wrong: {short(error)}"))
 
     def _show(self, found):
         rarc = (f"<p><b>Remark {html.escape(found.rarc)}:</b> "
@@ -201,28 +201,28 @@ class DenialHelper:
         colour = _OWE_COLOUR[found.patient_may_be_billed]
         billed = ("You may bill the patient." if
                   found.patient_may_be_billed else "")
-        _set(self._result,
-             f'<div class="tb-denial-meaning"><p><b>{html.escape(found.group)}'
-             f"-{html.escape(found.carc)}</b> "
-             f"({html.escape(found.group_name)}): "
-             f"{html.escape(found.carc_meaning)}</p>{rarc}</div>"
-             f'<p class="tb-denial-owes" style="color:{colour}">'
-             f"<b>Who owes:</b> {html.escape(found.who_owes)} "
-             f"{html.escape(billed)}</p>"
-             f'<p class="tb-denial-action"><b>Next action:</b> '
-             f"{html.escape(found.action_text)}</p><ol>{steps}</ol>"
-             f'<p class="tb-denial-appeal"><b>'
-             f"{_APPEAL_WORDS[found.appeal]}.</b> "
-             f"{html.escape(found.appeal_reason)}</p>"
-             + (f'<ul style="color:#8a5a00">{warnings}</ul>'
-                if warnings else "")
-             + f"<details><summary>Sources</summary><ol>{sources}</ol>"
-               "</details>")
+        set_value(self._result,
+                  f'<div class="tb-denial-meaning"><p><b>'
+                  f"{html.escape(found.group)}-{html.escape(found.carc)}</b> "
+                  f"({html.escape(found.group_name)}): "
+                  f"{html.escape(found.carc_meaning)}</p>{rarc}</div>"
+                  f'<p class="tb-denial-owes" style="color:{colour}">'
+                  f"<b>Who owes:</b> {html.escape(found.who_owes)} "
+                  f"{html.escape(billed)}</p>"
+                  f'<p class="tb-denial-action"><b>Next action:</b> '
+                  f"{html.escape(found.action_text)}</p><ol>{steps}</ol>"
+                  f'<p class="tb-denial-appeal"><b>'
+                  f"{_APPEAL_WORDS[found.appeal]}.</b> "
+                  f"{html.escape(found.appeal_reason)}</p>"
+                  + (f'<ul style="color:#8a5a00">{warnings}</ul>'
+                     if warnings else "")
+                  + f"<details><summary>Sources</summary><ol>{sources}</ol>"
+                    "</details>")
 
     def _draft(self, found):
         if not self.claims:
             self.letter = ""
-            _set(self._letter_note, "No claim to draft from.")
+            set_value(self._letter_note, "No claim to draft from.")
             self.letter_field.value = ""
             return
         try:
@@ -230,16 +230,16 @@ class DenialHelper:
                 self.claim(), self.note(), carc=found.carc,
                 rarc=found.rarc, group=found.group,
                 payer=self.payer_field.value or None)
-            _set(self._letter_note, "")
+            set_value(self._letter_note, "")
         except denials.NotAppealable as error:
             self.letter = ""
-            _set(self._letter_note,
-                 '<div class="tb-denial-no-letter" style="color:#b00020">'
-                 f"No letter: {html.escape(str(error))}</div>")
+            set_value(self._letter_note,
+                      '<div class="tb-denial-no-letter" style="color:#b00020">'
+                      f"No letter: {html.escape(str(error))}</div>")
         except Exception as error:  # never a traceback on the page
             self.letter = ""
-            _set(self._letter_note, _error(f"Could not draft the letter: "
-                                           f"{_short(error)}"))
+            set_value(self._letter_note, error_span(
+                f"Could not draft the letter: {short(error)}"))
         self.letter_field.value = self.letter
 
 
@@ -261,29 +261,3 @@ def _default_claims():
                     continue
             break
     return found
-
-
-def _box(css):
-    box = w.HTML(value="", layout={"min_height": "0"})
-    box.add_class(css)
-    return box
-
-
-def _set(box, value):
-    if box.value != value:
-        box.value = value
-
-
-def _error(text):
-    return (f'<span class="tb-error" style="color:#b00020">'
-            f"\u2716 {html.escape(text)}</span>")
-
-
-def _plain(markup):
-    text = re.sub(r"<[^>]+>", " ", markup)
-    return " ".join(html.unescape(text).split())
-
-
-def _short(error):
-    lines = str(error).strip().splitlines()
-    return lines[0] if lines and lines[0] else type(error).__name__

@@ -22,15 +22,12 @@ never rewrites what the user typed.
 from __future__ import annotations
 
 import html
-import re
 
 import ipywidgets as w
 
 from trainer_billing import codes, datasets, eligibility, x271
+from ._common import ERROR, NOTE, OK, error_html, note_html, plain, short
 
-_ERROR = "#b00020"
-_OK = "#1b5e20"
-_NOTE = "#555"
 _STYLE = {"description_width": "150px"}
 _LAYOUT = {"width": "420px"}
 
@@ -88,7 +85,7 @@ class EligibilityChecker:
 
     def message(self, field):
         """Return the plain text shown beside ``field``."""
-        return _plain(self._boxes[field].value) if field in self._boxes \
+        return plain(self._boxes[field].value) if field in self._boxes \
             else ""
 
     def has_error(self, field):
@@ -98,7 +95,7 @@ class EligibilityChecker:
 
     def shown_text(self):
         """Return the plain text of the decision panel."""
-        return _plain(self._result.value)
+        return plain(self._result.value)
 
     def refresh(self):
         """Return None; read every field and show the decision."""
@@ -107,8 +104,8 @@ class EligibilityChecker:
         except Exception as exc:  # never let a traceback reach the page
             self.decision = None
             self._result.value = (
-                f'<div class="tb-elig-error" style="color:{_ERROR}">The '
-                f"checker could not run: {html.escape(_short(exc))}</div>")
+                f'<div class="tb-elig-error" style="color:{ERROR}">The '
+                f"checker could not run: {html.escape(short(exc))}</div>")
 
     # ---------------------------------------------------------- private
 
@@ -304,7 +301,7 @@ class EligibilityChecker:
         if not ok:
             self.decision = None
             self._result.value = (
-                f'<div class="tb-elig-wait" style="color:{_ERROR}">A field '
+                f'<div class="tb-elig-wait" style="color:{ERROR}">A field '
                 "has a problem, shown in red beside it. Fix it to see the "
                 "decision.</div>")
             return
@@ -336,14 +333,14 @@ def _mark(met):
 
 
 def _rule_html(rule):
-    return (f'<span class="tb-elig-rule" style="color:{_NOTE};'
+    return (f'<span class="tb-elig-rule" style="color:{NOTE};'
             f'font-size:85%"> [rule: {html.escape(rule.field)}; '
             f"source: {html.escape(rule.source)}]</span>")
 
 
 def _decision_html(decision, plan):
     covered = decision.covered
-    colour = _OK if covered else _ERROR
+    colour = OK if covered else ERROR
     head = ("Can be covered" if covered else "Not covered by this plan")
     left = "" if decision.visits_left is None else \
         f" &middot; <b class='tb-elig-left'>{decision.visits_left} visits " \
@@ -374,7 +371,7 @@ def _decision_html(decision, plan):
             + "</ul><p style='font-size:85%'>\u2714 fits, \u2716 does not "
             "fit, \u25cb depends on facts the checker does not have.</p>")
     if plan.get("synthetic"):
-        parts.append(f"<p style='color:{_NOTE};font-size:85%'>"
+        parts.append(f"<p style='color:{NOTE};font-size:85%'>"
                      f"{html.escape(plan.get('name', ''))} is synthetic: "
                      "its figures are invented, its rules follow the cited "
                      "sources. Always confirm with the payer.</p>")
@@ -382,23 +379,8 @@ def _decision_html(decision, plan):
 
 
 def _error_html(text):
-    text = text[:1].upper() + text[1:]
-    return (f'<div class="tb-elig-error" style="color:{_ERROR};'
-            f'font-size:90%;line-height:1.3;white-space:normal">'
-            f"\u2716 {html.escape(text)}</div>")
+    return error_html(text, "tb-elig-error")
 
 
 def _note_html(text):
-    return (f'<div class="tb-elig-note" style="color:{_NOTE};'
-            f'font-size:85%;line-height:1.3">{html.escape(text)}</div>')
-
-
-def _plain(markup):
-    """Return the text of an HTML fragment, tags dropped."""
-    text = re.sub(r"<[^>]+>", " ", markup)
-    return " ".join(html.unescape(text).split())
-
-
-def _short(exc):
-    text = str(exc).strip().splitlines()
-    return text[0] if text and text[0] else type(exc).__name__
+    return note_html(text, "tb-elig-note")

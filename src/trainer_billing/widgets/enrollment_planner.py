@@ -22,6 +22,8 @@ import re
 import ipywidgets as w
 
 from trainer_billing import enrollment
+from ._common import (WARNING, error_span, message_box, plain,
+                      set_value, short)
 
 _STYLE = {"description_width": "110px"}
 
@@ -50,13 +52,13 @@ class EnrollmentPlanner:
         self.route_field.add_class("tb-enroll-route")
         self.start_field.add_class("tb-enroll-start")
         self.application_field.add_class("tb-enroll-application")
-        self._start_error = _box("tb-enroll-start-error")
-        self._route_error = _box("tb-enroll-route-error")
-        self._status = _box("tb-enroll-status")
-        self._summary = _box("tb-enroll-summary")
-        self._steps = _box("tb-enroll-steps")
-        self._documents = _box("tb-enroll-documents")
-        self._sources = _box("tb-enroll-sources")
+        self._start_error = message_box("tb-enroll-start-error")
+        self._route_error = message_box("tb-enroll-route-error")
+        self._status = message_box("tb-enroll-status")
+        self._summary = message_box("tb-enroll-summary")
+        self._steps = message_box("tb-enroll-steps")
+        self._documents = message_box("tb-enroll-documents")
+        self._sources = message_box("tb-enroll-sources")
         self.chart = w.Image(format="png", layout={"max_width": "900px"})
         self.chart.add_class("tb-enroll-chart")
         for control in (self.route_field, self.start_field,
@@ -95,15 +97,15 @@ class EnrollmentPlanner:
                                       .value)
             self.application_field.layout.display = (
                 "" if chosen.uses_application else "none")
-            _set(self._route_error, "")
+            set_value(self._route_error, "")
         except enrollment.EnrollmentError as error:
-            _set(self._route_error, _error(str(error)))
+            set_value(self._route_error, error_span(str(error)))
             return self._stale()
         try:
             enrollment.parse_start(self.start_field.value)
-            _set(self._start_error, "")
+            set_value(self._start_error, "")
         except enrollment.InvalidStartDate as error:
-            _set(self._start_error, _error(str(error)))
+            set_value(self._start_error, error_span(str(error)))
             return self._stale()
         try:
             plan = enrollment.plan_route(
@@ -111,18 +113,18 @@ class EnrollmentPlanner:
                 application=self.application_field.value)
             self._show(plan)
         except Exception as error:  # never a traceback on the page
-            _set(self._status, _error(f"The planner could not run: "
-                                      f"{_short(error)}"))
+            set_value(self._status, error_span(
+                f"The planner could not run: {short(error)}"))
             return None
         self.plan = plan
-        _set(self._status, "")
+        set_value(self._status, "")
         return plan
 
     def shown_text(self, part):
         """Return the plain text shown in ``part``: one of "summary",
         "steps", "documents", "sources", "status", "start_error",
         "route_error"."""
-        return _plain(getattr(self, "_" + part).value)
+        return plain(getattr(self, "_" + part).value)
 
     # ------------------------------------------------------------ show
 
@@ -130,14 +132,15 @@ class EnrollmentPlanner:
         try:
             self.refresh()
         except Exception as error:  # an observer never shows a traceback
-            _set(self._status, _error(f"Something went wrong: "
-                                      f"{_short(error)}"))
+            set_value(self._status, error_span(
+                f"Something went wrong: {short(error)}"))
 
     def _stale(self):
         if self.plan is not None:
-            _set(self._status, '<div style="color:#8a5a00">The plan below '
-                 "is for the last good input; fix the field above to "
-                 "update it.</div>")
+            set_value(self._status,
+                      f'<div style="color:{WARNING}">The plan below is for '
+                      "the last good input; fix the field above to update "
+                      "it.</div>")
         return None
 
     def _show(self, plan):
@@ -154,13 +157,13 @@ class EnrollmentPlanner:
                        f"times (ask {asks}).")
         warnings = "".join(f"<li>{html.escape(text)}</li>"
                            for text in route.warnings)
-        _set(self._summary,
-             f"<p><b>{html.escape(route.title)}</b>: "
-             f"{html.escape(route.summary)}</p>"
-             f'<p class="tb-enroll-earliest">Not before: '
-             f"{plan.earliest_end.isoformat()}.</p>"
-             f'<p class="tb-enroll-typical">{html.escape(typical)}</p>'
-             f'<ul style="color:#8a5a00">{warnings}</ul>')
+        set_value(self._summary,
+                  f"<p><b>{html.escape(route.title)}</b>: "
+                  f"{html.escape(route.summary)}</p>"
+                  f'<p class="tb-enroll-earliest">Not before: '
+                  f"{plan.earliest_end.isoformat()}.</p>"
+                  f'<p class="tb-enroll-typical">{html.escape(typical)}</p>'
+                  f'<ul style="color:#8a5a00">{warnings}</ul>')
         rows = []
         for number, row in enumerate(plan.rows, start=1):
             duration = row.step.duration
@@ -178,18 +181,18 @@ class EnrollmentPlanner:
                 f"<small>{html.escape(source)}</small></td>"
                 f"<td>{row.earliest_end.isoformat()}</td>"
                 f"<td>{typical}</td></tr>")
-        _set(self._steps,
-             '<table class="tb-enroll-table" style="border-collapse:'
-             'collapse;font-size:90%"><tr><th>#</th><th>Step</th>'
-             "<th>How long (source)</th><th>Not before</th>"
-             "<th>Usual end</th></tr>" + "".join(rows) + "</table>")
-        _set(self._documents, "<ul>" + "".join(
+        set_value(self._steps,
+                  '<table class="tb-enroll-table" style="border-collapse:'
+                  'collapse;font-size:90%"><tr><th>#</th><th>Step</th>'
+                  "<th>How long (source)</th><th>Not before</th>"
+                  "<th>Usual end</th></tr>" + "".join(rows) + "</table>")
+        set_value(self._documents, "<ul>" + "".join(
             f"<li><b>{html.escape(doc.name)}</b>: {html.escape(doc.why)}"
             + ("" if doc.verified else
                ' <span class="tb-unverified" style="color:#8a5a00">'
                "(unverified)</span>") + "</li>"
             for doc in route.documents) + "</ul>")
-        _set(self._sources, "<ol>" + "".join(
+        set_value(self._sources, "<ol>" + "".join(
             f"<li>{_link(text)}</li>" for text in plan.sources()) + "</ol>")
         figure = enrollment.timeline_figure(plan)
         buffer = io.BytesIO()
@@ -197,34 +200,8 @@ class EnrollmentPlanner:
         self.chart.value = buffer.getvalue()
 
 
-def _box(css):
-    box = w.HTML(value="", layout={"min_height": "0"})
-    box.add_class(css)
-    return box
-
-
-def _set(box, value):
-    if box.value != value:
-        box.value = value
-
-
-def _error(text):
-    return (f'<span class="tb-error" style="color:#b00020">'
-            f"\u2716 {html.escape(text)}</span>")
-
-
 def _link(text):
     escaped = html.escape(text)
     return re.sub(r"(https?://[^\s);]+)",
                   r'<a href="\1" target="_blank" rel="noopener">\1</a>',
                   escaped)
-
-
-def _plain(markup):
-    text = re.sub(r"<[^>]+>", " ", markup)
-    return " ".join(html.unescape(text).split())
-
-
-def _short(error):
-    lines = str(error).strip().splitlines()
-    return lines[0] if lines and lines[0] else type(error).__name__

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import html
 import io
-import re
 
 import ipywidgets as w
 # Figure without pyplot: drawn to PNG bytes, and the notebook's own
@@ -30,9 +29,8 @@ import ipywidgets as w
 from matplotlib.figure import Figure
 
 from trainer_billing import payers, rates
+from ._common import ERROR, NOTE, error_html, plain, short
 
-_ERROR = "#b00020"
-_NOTE = "#555"
 _STYLE = {"description_width": "120px"}
 _LAYOUT = {"width": "380px"}
 FIELDS = ("code", "year", "locality", "setting", "units", "what_if")
@@ -74,7 +72,7 @@ class RateCalculator:
 
     def message(self, field):
         """Return the plain text shown beside ``field``."""
-        return _plain(self._boxes[field].value)
+        return plain(self._boxes[field].value)
 
     def has_error(self, field):
         """Return True when the text beside ``field`` is an error."""
@@ -82,8 +80,8 @@ class RateCalculator:
 
     def shown_text(self, part="amount"):
         """Return the plain text of ``amount``, ``table`` or ``what_if``."""
-        return _plain({"amount": self._amount, "table": self._table,
-                       "what_if": self._what_if_out}[part].value)
+        return plain({"amount": self._amount, "table": self._table,
+                      "what_if": self._what_if_out}[part].value)
 
     @property
     def chart_png(self):
@@ -97,8 +95,8 @@ class RateCalculator:
         except Exception as exc:  # never let a traceback reach the page
             self.amount = self.rows = self.what_if = None
             self._amount.value = (
-                f'<div class="tb-rate-error" style="color:{_ERROR}">The '
-                f"calculator could not run: {html.escape(_short(exc))}"
+                f'<div class="tb-rate-error" style="color:{ERROR}">The '
+                f"calculator could not run: {html.escape(short(exc))}"
                 "</div>")
 
     # ---------------------------------------------------------- private
@@ -227,7 +225,7 @@ class RateCalculator:
 
     def _wait(self):
         self._amount.value = (
-            f'<div class="tb-rate-wait" style="color:{_ERROR}">A field '
+            f'<div class="tb-rate-wait" style="color:{ERROR}">A field '
             "has a problem, shown in red beside it. Fix it to see the "
             "amount.</div>")
 
@@ -244,7 +242,7 @@ def _amount_html(amount):
         "(MP RVU x MP GPCI)] x conversion factor</div>"
         f"<div class='tb-rate-formula'><code>"
         f"{html.escape(amount.formula())}</code></div>"
-        f"<div style='color:{_NOTE};font-size:85%'>Conversion factor "
+        f"<div style='color:{NOTE};font-size:85%'>Conversion factor "
         f"applies to: {html.escape(amount.conversion_factor_applies_to)}. "
         f"RVUs: {html.escape(amount.rvu_source)}. GPCIs: "
         f"{html.escape(amount.gpci_source)}. Not applied: sequestration, "
@@ -265,7 +263,7 @@ def _table_html(rows):
         for r in rows)
     return ("<table class='tb-rate-payers'><tr><th>Plan</th><th>Allowed</th>"
             "<th>Plan pays</th><th>Client pays</th><th>How</th></tr>"
-            f"{body}</table><p style='color:{_NOTE};font-size:85%'>Synthetic "
+            f"{body}</table><p style='color:{NOTE};font-size:85%'>Synthetic "
             "plans: invented rates and cost shares. Deductible assumed met. "
             "Medicare's 20% coinsurance is UNVERIFIED in the datasets.</p>")
 
@@ -311,17 +309,4 @@ def _chart_png(rows, what_if, code, units, amount):
 
 
 def _error_html(text):
-    text = text[:1].upper() + text[1:]
-    return (f'<div class="tb-rate-error" style="color:{_ERROR};'
-            f'font-size:90%;line-height:1.3;white-space:normal">'
-            f"\u2716 {html.escape(text)}</div>")
-
-
-def _plain(markup):
-    text = re.sub(r"<[^>]+>", " ", markup)
-    return " ".join(html.unescape(text).split())
-
-
-def _short(exc):
-    text = str(exc).strip().splitlines()
-    return text[0] if text and text[0] else type(exc).__name__
+    return error_html(text, "tb-rate-error")

@@ -23,6 +23,7 @@ import re
 import ipywidgets as w
 
 from trainer_billing import notes
+from ._common import SEVERITY_COLOUR, plain, short
 
 #: Exercise rows the form offers.
 MAX_EXERCISES = 8
@@ -50,7 +51,6 @@ _EXERCISE_FIELDS = (
     ("duration_minutes", "Minutes", "10", "105px"),
     ("rpe", "RPE 0-10", "5", "105px"),
 )
-_SEVERITY_COLOUR = {"error": "#b00020", "warning": "#8a5a00"}
 _SEVERITY_MARK = {"error": "\u2716 Error", "warning": "\u26a0 Warning"}
 
 
@@ -87,7 +87,7 @@ class SessionNoteBuilder:
             note = notes.SessionNote.from_dict(note)
             texts = _note_texts(note)
         except (TypeError, ValueError) as exc:
-            self._say(f"Could not load this note: {_short(exc)}", "error")
+            self._say(f"Could not load this note: {short(exc)}", "error")
             return False
         self._quiet = True
         try:
@@ -126,7 +126,7 @@ class SessionNoteBuilder:
             found = notes.check(self.to_note(), today=self.today)
             problem = None
         except Exception as exc:  # never let a traceback reach the page
-            found, problem = [], _short(exc)
+            found, problem = [], short(exc)
         self._findings = found
         self._show(found, problem)
         self._show_progress()
@@ -146,7 +146,7 @@ class SessionNoteBuilder:
         when None; ``"objective"``, ``"exercises.N"`` and ``"other"``
         are the areas for findings about a whole part)."""
         box = self._summary if name is None else self._boxes[name]
-        return _plain(box.value)
+        return plain(box.value)
 
     @property
     def exercise_count(self):
@@ -201,7 +201,7 @@ class SessionNoteBuilder:
     @property
     def status_text(self):
         """Return the plain text of the status line."""
-        return _plain(self._status.value)
+        return plain(self._status.value)
 
     @property
     def progress(self):
@@ -372,7 +372,7 @@ class SessionNoteBuilder:
             self._table = None
             self._progress_text.value = (
                 "<p style='color:#b00020'>The progress report could not be "
-                f"drawn: {html.escape(_short(exc))}</p>")
+                f"drawn: {html.escape(short(exc))}</p>")
 
     def _session_options(self):
         options = [(f"{n.date} · {n.client}", i)
@@ -428,7 +428,7 @@ def _css(name):
 def _render(findings):
     parts = []
     for finding in findings:
-        colour = _SEVERITY_COLOUR.get(finding.severity, "#333")
+        colour = SEVERITY_COLOUR.get(finding.severity, "#333")
         mark = _SEVERITY_MARK.get(finding.severity, finding.severity)
         parts.append(
             f'<div class="tb-msg tb-{html.escape(finding.severity)}" '
@@ -465,15 +465,5 @@ def _guarded(builder, action):
         try:
             action()
         except Exception as exc:  # a button never shows a traceback
-            builder._say(f"Something went wrong: {_short(exc)}", "error")
+            builder._say(f"Something went wrong: {short(exc)}", "error")
     return handler
-
-
-def _plain(markup):
-    text = re.sub(r"<[^>]+>", " ", markup)
-    return " ".join(html.unescape(text).split())
-
-
-def _short(exc):
-    text = str(exc).strip().splitlines()
-    return text[0] if text and text[0] else type(exc).__name__

@@ -19,11 +19,11 @@ True
 from __future__ import annotations
 
 import html
-import re
 
 import ipywidgets as w
 
 from trainer_billing import codes, units
+from ._common import ERROR, NOTE, error_html, plain, short
 
 #: Rows the calculator starts with: the CMS example of FACTS.md section E.
 EXAMPLE_ROWS = (("97110", "33"), ("97140", "7"))
@@ -32,8 +32,6 @@ MAX_ROWS = 12
 
 _METHOD_TITLES = {"cms": "CMS 8-minute rule (total minutes of the day)",
                   "ama": "AMA/CPT rule (each code on its own)"}
-_ERROR = "#b00020"
-_NOTE = "#555"
 
 
 def _timed_codes():
@@ -179,7 +177,7 @@ class UnitsCalculator:
         ``"minutes"``) of row ``number``."""
         row = self._rows[number - 1]
         box = row.code_message if field == "code" else row.minutes_message
-        return _plain(box.value)
+        return plain(box.value)
 
     def has_error(self, number, field):
         """Return True when the text beside the field is an error."""
@@ -200,7 +198,7 @@ class UnitsCalculator:
     def shown_text(self, method=None):
         """Return the plain text of a method's panel (summary if None)."""
         box = self._summary if method is None else self._panels[method]
-        return _plain(box.value)
+        return plain(box.value)
 
     def refresh(self):
         """Return None; check every row and show units by both rules."""
@@ -211,8 +209,8 @@ class UnitsCalculator:
             for panel in self._panels.values():
                 panel.value = ""
             self._summary.value = (
-                f'<div style="color:{_ERROR}">The calculator could not '
-                f"run: {html.escape(_short(exc))}</div>")
+                f'<div style="color:{ERROR}">The calculator could not '
+                f"run: {html.escape(short(exc))}</div>")
 
     # ---------------------------------------------------------- private
 
@@ -248,7 +246,7 @@ class UnitsCalculator:
             self._results = {"cms": None, "ama": None}
             rows = "row has" if problems == 1 else "rows have"
             self._summary.value = (
-                f'<div class="tb-units-wait" style="color:{_ERROR}">'
+                f'<div class="tb-units-wait" style="color:{ERROR}">'
                 f"{problems} {rows} a problem, shown in red beside the "
                 "field. Fix it to see the units.</div>")
             for method, panel in self._panels.items():
@@ -267,7 +265,7 @@ class UnitsCalculator:
             row.code_message.value = _error_html(str(exc))
             return False
         row.code_message.value = (
-            f'<div class="tb-units-note" style="color:{_NOTE};'
+            f'<div class="tb-units-note" style="color:{NOTE};'
             f'font-size:85%;line-height:1.3">'
             f"{html.escape(procedure.summary)}</div>")
         return True
@@ -291,10 +289,7 @@ def _message_box():
 
 
 def _error_html(text):
-    text = text[:1].upper() + text[1:]
-    return (f'<div class="tb-units-error" style="color:{_ERROR};'
-            f'font-size:90%;line-height:1.3;white-space:normal">'
-            f"\u2716 {html.escape(text)}</div>")
+    return error_html(text, "tb-units-error")
 
 
 def _panel_html(method, explanation):
@@ -342,17 +337,6 @@ def _guarded(calculator, action):
             action()
         except Exception as exc:  # a button never shows a traceback
             calculator._summary.value = (
-                f'<div style="color:{_ERROR}">Something went wrong: '
-                f"{html.escape(_short(exc))}</div>")
+                f'<div style="color:{ERROR}">Something went wrong: '
+                f"{html.escape(short(exc))}</div>")
     return handler
-
-
-def _plain(markup):
-    """Return the text of an HTML fragment, tags dropped."""
-    text = re.sub(r"<[^>]+>", " ", markup)
-    return " ".join(html.unescape(text).split())
-
-
-def _short(exc):
-    text = str(exc).strip().splitlines()
-    return text[0] if text and text[0] else type(exc).__name__

@@ -152,6 +152,16 @@ def test_superbill_refuses_a_therapy_code_under_a_trainer(trainer_claim):
     assert "Line 1" in str(caught.value)
 
 
+def test_superbill_refuses_gp_on_a_trainer_code(trainer_claim):
+    # GP says physical therapy plan of care: not on a trainer's S9451.
+    trainer_claim["lines"][0]["modifiers"] = ["GP"]
+    with pytest.raises(forms.FormError, match="GP on S9451") as caught:
+        forms.superbill_pdf(trainer_claim)
+    assert "Line 1" in str(caught.value)
+    trainer_claim["lines"][0]["modifiers"] = []
+    assert forms.superbill_pdf(trainer_claim).startswith(b"%PDF")
+
+
 def test_superbill_refuses_an_amount_paid_that_is_not_money(sample_claim):
     with pytest.raises(forms.FormError, match="50.00"):
         forms.superbill_pdf(sample_claim, paid="$50")

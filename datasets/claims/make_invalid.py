@@ -112,6 +112,7 @@ def code_not_in_table(c):
 def code_after_it_was_deleted(c):
     c["billing_provider"]["taxonomy"] = "207Q00000X"   # a physician
     line(c)["code"] = "G0424"                          # deleted 2022
+    line(c)["modifiers"] = []               # GP is for therapy codes only
 
 
 def s_code_on_medicare(c):
@@ -149,6 +150,11 @@ def modifier_59_on_office_visit(c):
     c["billing_provider"]["taxonomy"] = "207Q00000X"
     line(c)["code"] = "99213"
     line(c)["modifiers"] = ["59"]
+
+
+def gp_on_trainer_code(c):
+    line(c)["code"] = "S9451"
+    line(c)["modifiers"] = ["GP"]
 
 
 def cq_without_gp(c):
@@ -305,6 +311,8 @@ CASES = {
     "modifier_59_on_office_visit": (modifier_59_on_office_visit,
                                     "59-on-em", "24D", 1),
     "cq_without_gp": (cq_without_gp, "assistant-modifier", "24D", 1),
+    "gp_on_trainer_code": (gp_on_trainer_code, "therapy-modifier-misused",
+                           "24D", 1),
     "pointer_not_letter": (pointer_not_letter, "pointer-letter", "24E", 1),
     "too_many_pointers": (too_many_pointers, "pointer-limit", "24E", 1),
     "pointer_unknown": (pointer_unknown, "pointer-unknown", "24E", 1),

@@ -645,10 +645,12 @@ def cms1500_pdf(claim, *, created=None):
 
 def _refusals(claim):
     """Return why lines may not go on a superbill: the claim checker's
-    who-may-bill errors (a code the billing provider may not bill)."""
+    who-may-bill errors (a code the billing provider may not bill) and
+    therapy modifiers on codes that are not therapy (GP on S9451)."""
     from trainer_billing import scrub
     return [f for f in scrub.check(claim)
-            if f.rule == "who-may-bill" and f.severity == "error"]
+            if f.rule in ("who-may-bill", "therapy-modifier-misused")
+            and f.severity == "error"]
 
 
 def superbill_pdf(claim, *, provider_credentials="", paid="0.00",
@@ -667,7 +669,9 @@ def superbill_pdf(claim, *, provider_credentials="", paid="0.00",
 
     Raises FormError when the claim checker finds a line the billing
     provider may not bill (rule who-may-bill, e.g. 97110 under a trainer's
-    taxonomy or none): printing it would say the trainer gave therapy.
+    taxonomy or none) or a therapy modifier on a code that is not therapy
+    (rule therapy-modifier-misused, e.g. GP on S9451): printing it would
+    say the trainer gave therapy.
     """
     claim = claim if isinstance(claim, dict) else {}
     paid_text = _text(paid) or "0.00"

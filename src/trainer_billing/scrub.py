@@ -680,10 +680,24 @@ class _Checker:
                          "of a service under that plan of care.", number)
 
     def therapy_modifier(self, number, entry, modifiers):
-        if not (self.medicare and codes.is_therapy(entry.code)):
-            return
         present = {self.text(m).upper() for m in modifiers} \
             if isinstance(modifiers, list) else set()
+        if not codes.is_therapy(entry.code):
+            misused = [m for m in ("GP", "GO", "GN", "CQ", "CO")
+                       if m in present]
+            if misused:
+                named = " and ".join(misused)
+                self.add("therapy-modifier-misused", "24D",
+                         f"{named} on {entry.code}: "
+                         f"{'these say' if len(misused) > 1 else 'it says'}"
+                         " the service was given under a therapy plan of "
+                         f"care, and {entry.code} is not a therapy code.",
+                         f"Remove {named}. They go only on therapy codes "
+                         "under a therapist's plan of care; GP does not "
+                         "mean a fitness professional.", number)
+            return
+        if not self.medicare:
+            return
         if not present & {"GP", "GO", "GN"}:
             self.add("therapy-modifier", "24D",
                      f"{entry.code} is a therapy code and Medicare needs "

@@ -25,6 +25,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import nbformat
@@ -38,45 +39,21 @@ STUDENTS = ("solution", "untouched", "mistake")
 DELIMITERS = ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS",
               "END HIDDEN TESTS", "BEGIN MARK SCHEME", "END MARK SCHEME")
 
-# Per assignment: the points of each grade cell as the questions state
-# them, the manually graded task, the typical mistake (answer cells
-# replaced) and the grade cells the mark scheme says it loses.
-ASSIGNMENTS = {
-    "billing": {
-        "points": {"q1_1_test": 2, "q1_2_test": 2, "q2_1_test": 4,
-                   "q2_2_test": 2, "q2_3_test": 2},
-        "manual": {"q3_1_task": 4},
-        # Diagnosis pointers written as the codes, not their letters.
-        "mistake": {"q1_2_answer": (
-            'pointers = {"97110": ["M17.11", "M54.50"], '
-            '"97530": ["M17.11"]}\n')},
-        "loses": {"q1_2_test"},
-        "mark_scheme_says": "loses Question 1.2 (2 points): 10 of 12",
-    },
-    "rates": {
-        "points": {"q1_1_test": 3, "q1_2_test": 2, "q2_1_test": 2,
-                   "q2_2_test": 2},
-        "manual": {"q3_1_task": 4},
-        # The formula without the GPCIs: total RVU x CF.
-        "mistake": {"q1_1_answer": '''\
-def medicare_amount(work_rvu, pe_rvu, mp_rvu, work_gpci, pe_gpci, mp_gpci,
-                    conversion_factor):
-    return round((work_rvu + pe_rvu + mp_rvu) * conversion_factor, 2)
-'''},
-        "loses": {"q1_1_test", "q1_2_test"},
-        "mark_scheme_says": "Question 1.2 (2 points), whose Miami amount "
-                            "needs the GPCIs: 4 of 9",
-    },
-    "eligibility": {
-        "points": {"q1_1_test": 2, "q1_2_test": 2, "q1_3_test": 2,
-                   "q1_4_test": 2, "q2_1_test": 2},
-        "manual": {"q3_1_task": 4},
-        # The yearly visit limit read as the visits left.
-        "mistake": {"q1_2_answer": "visits_left = 20\n"},
-        "loses": {"q1_2_test"},
-        "mark_scheme_says": "loses Question 1.2 (2 points): 8 of 10",
-    },
-}
+
+def _spec(path):
+    with open(path, "rb") as f:
+        spec = tomllib.load(f)
+    return {"points": spec["points"], "manual": spec["manual"],
+            "mistake": spec["mistake"], "loses": set(spec["costs"]["loses"]),
+            "mark_scheme_says": spec["costs"]["mark_scheme_says"]}
+
+
+# Per assignment (tests/assignments/NAME.toml): the points of each grade
+# cell as the questions state them, the manually graded task, the typical
+# mistake (answer cells replaced) and the grade cells the mark scheme says
+# it loses.
+ASSIGNMENTS = {path.stem: _spec(path) for path in
+               sorted((ROOT / "tests" / "assignments").glob("*.toml"))}
 
 
 def source_path(name):
@@ -211,6 +188,14 @@ def course(tmp_path_factory):
 
 # --- fast checks on the committed files --------------------------------------
 
+def test_every_assignment_has_a_round_trip():
+    # npi_and_units has its own, in tests/test_grading.py.
+    sources = {p.name for p in (ROOT / "solutions").iterdir() if p.is_dir()}
+    assert sources - {"npi_and_units"} == set(ASSIGNMENTS)
+    assert {"billing", "eligibility", "documentation", "enrollment",
+            "rates", "capstone"} <= sources
+
+
 @pytest.mark.parametrize("name", ASSIGNMENTS)
 def test_points_in_the_text_match_the_grade_cells(name):
     spec = ASSIGNMENTS[name]
@@ -256,7 +241,8 @@ def test_release_holds_no_solution_hidden_test_or_mark_scheme(name):
 def test_mark_scheme_states_what_the_typical_mistake_costs(name):
     spec = ASSIGNMENTS[name]
     nb = nbformat.read(source_path(name), as_version=4)
-    scheme = " ".join(nbgrader_cells(nb)["q3_1_task"].source.split())
+    scheme = " ".join(" ".join(nbgrader_cells(nb)[task].source.split())
+                      for task in spec["manual"])
     assert spec["mark_scheme_says"] in scheme
     lost = sum(spec["points"][g] for g in spec["loses"])
     assert (f"{sum(spec['points'].values()) - lost} of "
@@ -368,7 +354,8 @@ def test_untouched_release_scores_zero(course, name):
     for grade_id in ASSIGNMENTS[name]["points"]:
         assert untouched["grades"][grade_id]["auto_score"] == 0, grade_id
     assert untouched["score"] == 0
-    assert untouched["grades"]["q3_1_task"]["needs_manual_grade"] is True
+    for task in ASSIGNMENTS[name]["manual"]:
+        assert untouched["grades"][task]["needs_manual_grade"] is True
 
 
 @pytest.mark.slow

@@ -196,6 +196,27 @@ def test_every_assignment_has_a_round_trip():
             "rates", "capstone"} <= sources
 
 
+@pytest.mark.parametrize("name", sorted(
+    p.name for p in (ROOT / "solutions").iterdir() if p.is_dir()))
+def test_the_book_links_each_exercise_with_its_points(name):
+    nb = nbformat.read(source_path(name), as_version=4)
+    total, auto = re.search(r"(\d+) in all: (\d+) are checked",
+                            nb.cells[0].source).groups()
+    manual = re.search(r"and (\d+) are read by your instructor",
+                       nb.cells[0].source).group(1)
+    pages = {page.name: " ".join(page.read_text(encoding="utf-8").split())
+             for page in (ROOT / "book").glob("*.md")}
+    link = f"<../exercises/{name}/{name}.ipynb>`)"
+    linking = [page for page, text in pages.items() if link in text]
+    assert linking, f"no page of the book links exercises/{name}"
+    for page in linking:
+        after = pages[page].split(link, 1)[1][:300]
+        assert (f"{total} points, {auto} checked by the computer and "
+                f"{manual} read by your instructor") in after, (page, after)
+    assert re.search(rf"\| `{name}` \| [^|]+ \| {total} \({auto} \+ "
+                     rf"{manual}\) \|", pages["intro.md"]), name
+
+
 @pytest.mark.parametrize("name", ASSIGNMENTS)
 def test_points_in_the_text_match_the_grade_cells(name):
     spec = ASSIGNMENTS[name]

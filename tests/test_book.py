@@ -108,3 +108,11 @@ def test_book_kernels_queue_every_output_message():
             sock.close(linger=0)
     finally:
         manager.cleanup_connection_file()
+
+
+def test_a_changed_exercise_or_workbook_makes_the_book_stale():
+    # The book offers both for download, so its copies must follow.
+    root = pathlib.Path(course.__file__).resolve().parents[2]
+    inputs = set(course._book_inputs(root))
+    assert root / "exercises" / "capstone" / "capstone.ipynb" in inputs
+    assert root / "notebooks" / "claim_builder.ipynb" in inputs

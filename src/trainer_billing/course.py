@@ -176,8 +176,10 @@ def _book_inputs(root: pathlib.Path):
     """Yield every file whose change makes the built book stale."""
     book = _book_dir(root)
     skip = {book / "_build", book / "_vendor"}
+    # The book offers the workbooks and exercises for download.
     for folder in (book, root / "src" / "trainer_billing",
-                   root / "datasets"):
+                   root / "datasets", root / "notebooks",
+                   root / "exercises"):
         for path in folder.rglob("*"):
             if any(parent in skip for parent in path.parents):
                 continue

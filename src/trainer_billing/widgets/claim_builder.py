@@ -756,33 +756,33 @@ class ClaimBuilder:
             controls = []
             for index, (path, label, suggest, hint, *kind) in \
                     enumerate(fields):
+                classes = ["tb-ctl-" + "-".join(path)]
+                if index == 0:
+                    classes.append(f"tb-field-{item}")
                 if kind == ["yesno"]:
-                    control = self._yesno(label)
+                    control = self._yesno(label, classes)
                 else:
                     control = self._text(label, hint, suggest,
-                                         _FIELD_STYLE, _FIELD_LAYOUT)
-                control.add_class("tb-ctl-" + "-".join(path))
-                if index == 0:
-                    control.add_class(f"tb-field-{item}")
+                                         _FIELD_STYLE, _FIELD_LAYOUT,
+                                         classes)
                 self._controls[path] = control
                 controls.append(control)
             box = self._box(f"tb-finding-{item}")
             self._boxes[(item.lower(), None)] = box
             group = w.VBox([w.HBox(controls,
-                                   layout={"flex_flow": "row wrap"}), box])
-            group.add_class(f"tb-item-{item}")
+                                   layout={"flex_flow": "row wrap"}), box],
+                           _dom_classes=[f"tb-item-{item}"])
             children.append(group)
         return w.VBox(children)
 
     def _diagnosis_section(self):
         """Return the diagnosis section (item 21, letters A to L)."""
         for letter in DIAGNOSIS_LETTERS:
-            control = self._text(f"Diagnosis {letter} (21)", "ICD-10-CM",
-                                 None, {"description_width": "115px"},
-                                 {"width": "235px"})
-            control.add_class(f"tb-dx-{letter}")
-            if letter == "A":
-                control.add_class("tb-field-21")
+            control = self._text(
+                f"Diagnosis {letter} (21)", "ICD-10-CM", None,
+                {"description_width": "115px"}, {"width": "235px"},
+                [f"tb-dx-{letter}"] + (["tb-field-21"] if letter == "A"
+                                       else []))
             self._diagnoses.append(control)
         box = self._box("tb-finding-21")
         self._boxes[("21", None)] = box
@@ -799,15 +799,15 @@ class ClaimBuilder:
             for item, fields in _LINE_GROUPS:
                 group = []
                 for index, (key, label, hint) in enumerate(fields):
-                    control = self._text(label, hint, None, _LINE_STYLE,
-                                         _LINE_LAYOUT)
-                    control.add_class(f"tb-line{number}-{key}")
-                    if index == 0:
-                        control.add_class(f"tb-line{number}-{item}")
+                    control = self._text(
+                        label, hint, None, _LINE_STYLE, _LINE_LAYOUT,
+                        [f"tb-line{number}-{key}"]
+                        + ([f"tb-line{number}-{item}"] if index == 0
+                           else []))
                     controls[key] = control
                     group.append(control)
-                box = self._box(f"tb-finding-line{number}-{item}")
-                box.layout.max_width = _LINE_LAYOUT["width"]
+                box = self._box(f"tb-finding-line{number}-{item}",
+                                max_width=_LINE_LAYOUT["width"])
                 self._boxes[(item.lower(), number)] = box
                 cells.append(w.VBox(group + [box]))
             general = self._box(f"tb-finding-line{number}-24")
@@ -815,8 +815,7 @@ class ClaimBuilder:
             row = w.VBox([
                 w.HTML(f"<h4>Line {number}</h4>"),
                 w.HBox(cells, layout={"flex_flow": "row wrap"}),
-                general])
-            row.add_class(f"tb-line{number}")
+                general], _dom_classes=[f"tb-line{number}"])
             self._lines.append(controls)
             self._line_rows.append(row)
             rows.append(row)
@@ -836,36 +835,38 @@ class ClaimBuilder:
         return w.VBox([w.HTML("<h3>Service lines (24)</h3>"), general]
                       + rows + [w.HBox([self._add, self._remove])])
 
-    def _text(self, label, hint, suggest, style, layout):
+    # Each control is made whole, with its classes, style and layout: a
+    # change after it is made is one more message to the browser, and the
+    # form has over a hundred controls.
+
+    def _text(self, label, hint, suggest, style, layout, classes=()):
         """Return a text control that re-checks the claim on each change."""
+        options = dict(description=label, placeholder=hint,
+                       continuous_update=True, style=style,
+                       layout=w.Layout(**layout),
+                       _dom_classes=list(classes))
         if suggest:
             control = w.Combobox(options=list(_SUGGEST[suggest]),
-                                 ensure_option=False)
+                                 ensure_option=False, **options)
         else:
-            control = w.Text()
-        control.description = label
-        control.placeholder = hint
-        control.continuous_update = True
-        control.style = style
-        control.layout = w.Layout(**layout)
+            control = w.Text(**options)
         control.observe(self._changed, names="value")
         return control
 
-    def _yesno(self, label):
+    def _yesno(self, label, classes=()):
         """Return a yes / no / not given control that re-checks on change.
         """
         control = w.Dropdown(options=_YESNO, value="", description=label,
                              style=_FIELD_STYLE,
-                             layout=w.Layout(**_FIELD_LAYOUT))
+                             layout=w.Layout(**_FIELD_LAYOUT),
+                             _dom_classes=list(classes))
         control.observe(self._changed, names="value")
         return control
 
-    def _box(self, css):
+    def _box(self, css, **layout):
         """Return an empty findings area with the given CSS class."""
-        box = w.HTML(value="", layout={"min_height": "0"})
-        box.add_class("tb-finding")
-        box.add_class(css)
-        return box
+        return w.HTML(value="", layout={"min_height": "0", **layout},
+                      _dom_classes=["tb-finding", css])
 
     # ------------------------------------------------------------ react
 

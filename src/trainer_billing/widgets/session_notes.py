@@ -275,8 +275,8 @@ class SessionNoteBuilder:
                        continuous_update=True,
                        style={"description_width": "190px"},
                        layout=w.Layout(width="560px",
-                                       height="56px" if multi_line else None))
-        control.add_class(f"tb-note-field-{_css(name)}")
+                                       height="56px" if multi_line else None),
+                       _dom_classes=[f"tb-note-field-{_css(name)}"])
         control.observe(self._changed, names="value")
         self._controls[name] = control
         return w.VBox([control, self._box(name)])
@@ -285,29 +285,28 @@ class SessionNoteBuilder:
         cells = []
         for key, label, hint, width in _EXERCISE_FIELDS:
             name = f"exercises.{number}.{key}"
+            # Made whole: each later change is one more message.
+            options = dict(description=label,
+                           style={"description_width": "initial"},
+                           layout=w.Layout(width=width),
+                           _dom_classes=[f"tb-note-field-{_css(name)}"])
             if key == "load_unit":
                 control = w.Dropdown(options=list(notes.LOAD_UNITS),
-                                     value="kg", description=label)
+                                     value="kg", **options)
             else:
-                control = w.Text(description=label, placeholder=hint,
-                                 continuous_update=True)
-            control.style = {"description_width": "initial"}
-            control.layout = w.Layout(width=width)
-            control.add_class(f"tb-note-field-{_css(name)}")
+                control = w.Text(placeholder=hint, continuous_update=True,
+                                 **options)
             control.observe(self._changed, names="value")
             self._controls[name] = control
-            box = self._box(name)
-            box.layout.max_width = width
-            cells.append(w.VBox([control, box]))
-        row = w.VBox([w.HBox(cells, layout={"flex_flow": "row wrap"}),
-                      self._box(f"exercises.{number}")])
-        row.add_class(f"tb-note-exercise{number}")
-        return row
+            cells.append(w.VBox([control, self._box(name, max_width=width)]))
+        return w.VBox([w.HBox(cells, layout={"flex_flow": "row wrap"}),
+                       self._box(f"exercises.{number}")],
+                      _dom_classes=[f"tb-note-exercise{number}"])
 
-    def _box(self, name):
-        box = w.HTML(value="", layout=w.Layout(min_height="0"))
-        box.add_class("tb-note-finding")
-        box.add_class(f"tb-note-finding-{_css(name)}")
+    def _box(self, name, **layout):
+        box = w.HTML(value="", layout=w.Layout(min_height="0", **layout),
+                     _dom_classes=["tb-note-finding",
+                                   f"tb-note-finding-{_css(name)}"])
         self._boxes[name] = box
         return box
 

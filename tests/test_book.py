@@ -88,7 +88,7 @@ def test_saved_widget_state_holds_every_model_it_refers_to(html_dir):
             missing = sorted((refs | views) - set(state))
             assert not missing, (page.name, len(missing), "models missing")
             checked += len(state)
-    assert checked > 3000     # the claim builders alone have over 1,000
+    assert checked > 2000     # the claim builders alone have about 900
 
 
 def test_book_kernels_queue_every_output_message():
@@ -116,3 +116,18 @@ def test_a_changed_exercise_or_workbook_makes_the_book_stale():
     inputs = set(course._book_inputs(root))
     assert root / "exercises" / "capstone" / "capstone.ipynb" in inputs
     assert root / "notebooks" / "claim_builder.ipynb" in inputs
+
+
+def test_book_build_waits_for_the_rest_of_a_cells_output(monkeypatch):
+    # nbclient's 4 s wait after a cell ends dropped widget messages of big
+    # cells on a busy machine; the build waits longer and fails loudly.
+    from jupyter_cache.executors import utils
+    course._wait_for_every_output()
+    course._wait_for_every_output()           # twice is the same as once
+    seen = {}
+    monkeypatch.setattr(utils.executenb, "original",
+                        lambda nb, **kwargs: seen.update(kwargs))
+    utils.executenb("notebook", cwd="/tmp", timeout=120)
+    assert seen == {"cwd": "/tmp", "timeout": 120,
+                    "iopub_timeout": course.OUTPUT_WAIT,
+                    "raise_on_iopub_timeout": True}

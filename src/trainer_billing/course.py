@@ -541,6 +541,38 @@ def _keep_every_iopub_message() -> None:
     ConnectionFileMixin.connect_iopub = connect_iopub
 
 
+#: Seconds the book's build waits, after a cell has finished, for the
+#: rest of its output (nbclient's own default is 4).
+OUTPUT_WAIT = 120
+
+
+def _wait_for_every_output() -> None:
+    """Return None; make the book's build wait for all of a cell's output.
+
+    When a cell has finished, nbclient waits 4 seconds for the messages
+    still on their way, then goes on without them. A tool sends about a
+    thousand widget messages in one cell; on a busy machine reading them
+    takes longer, and the page was saved with widgets missing. Here the
+    build waits up to :data:`OUTPUT_WAIT` seconds, and fails with a
+    warning if even that is not enough, rather than save a broken page.
+    """
+    from jupyter_cache.executors import utils
+
+    execute = utils.executenb
+    if getattr(execute, "_waits_for_every_output", False):
+        return
+
+    @functools.wraps(execute)
+    def executenb(nb, **kwargs):
+        kwargs.setdefault("iopub_timeout", OUTPUT_WAIT)
+        kwargs.setdefault("raise_on_iopub_timeout", True)
+        return executenb.original(nb, **kwargs)
+
+    executenb.original = execute
+    executenb._waits_for_every_output = True
+    utils.executenb = executenb
+
+
 def _jupyter_server_extension_points():
     """Jupyter server extension: the JupyterLab that ``start`` runs (and
     the Voila pages it serves) keeps every widget message too."""
@@ -555,6 +587,7 @@ def setup(app):
     """Sphinx extension: vendor the widget JavaScript before a build, and
     keep every widget message of the pages' kernels."""
     _keep_every_iopub_message()
+    _wait_for_every_output()
     app.connect("config-inited", _vendor_on_config, priority=100)
     app.connect("html-page-context", _drop_duplicate_scripts, priority=900)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -10,6 +10,11 @@ the others need (pandas, matplotlib, the ICD-10-CM code set).
 
 import importlib
 
+from ._common import keep_every_message
+
+# Before any tool shows: see keep_every_message.
+keep_every_message()
+
 _TOOLS = {
     "ClaimBuilder": "claim_builder",
     "UnitsCalculator": "units_calculator",

@@ -5,6 +5,7 @@ No billing rule lives here; the messages come from the library.
 
 import html
 import re
+import threading
 
 import ipywidgets as w
 
@@ -73,3 +74,37 @@ def note_html(text, css="tb-note"):
     """Return a note in small grey type with class ``css``."""
     return (f'<div class="{css}" style="color:{NOTE};font-size:85%;'
             f'line-height:1.3">{html.escape(text)}</div>')
+
+
+def keep_every_message(timeout=2.0):
+    """Return True once this kernel's output channel keeps every message
+    (False outside a kernel, or if it could not be set).
+
+    A kernel's output socket queues at most 1,000 messages for each
+    listener (ZeroMQ's default) and drops the rest. A tool sends up to
+    about a thousand widget messages when it first shows; on a busy
+    machine the listener (JupyterLab, Voila, the book's build) falls
+    behind, and the page is missing widgets ("widget model not found").
+    With no limit the messages wait instead. The socket belongs to the
+    kernel's output thread, so the change is made there.
+    """
+    try:
+        from IPython import get_ipython
+        import zmq
+    except ImportError:
+        return False
+    thread = getattr(getattr(get_ipython(), "kernel", None),
+                     "iopub_thread", None)
+    socket = getattr(thread, "socket", None)
+    if socket is None or not hasattr(thread, "schedule"):
+        return False
+    done = threading.Event()
+
+    def unlimited():
+        try:
+            socket.setsockopt(zmq.SNDHWM, 0)   # applies to open pipes too
+        finally:
+            done.set()
+
+    thread.schedule(unlimited)
+    return done.wait(timeout)

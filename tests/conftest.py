@@ -1,4 +1,4 @@
-"""Shared test helpers: paths into the repository."""
+"""Shared test helpers: paths into the repository, and the built book."""
 
 import os
 import pathlib
@@ -22,3 +22,19 @@ def sample_claim():
     """Return the valid sample claim as a fresh dict."""
     from trainer_billing import claim
     return claim.load(CLAIMS / "valid_sample.json")
+
+
+@pytest.fixture(scope="session")
+def book_html(tmp_path_factory):
+    """Return the HTML folder of the book, built once per test run.
+
+    The folder is new for each run, so the build is cold (no cache, no
+    earlier output). Under pytest-xdist every worker asks for the same
+    folder: build_book locks it, so the first builds and the others find
+    the book fresh, and two builds never run at once.
+    """
+    from trainer_billing import course
+    base = tmp_path_factory.getbasetemp()
+    if "PYTEST_XDIST_WORKER" in os.environ:
+        base = base.parent          # the run's folder, shared by workers
+    return course.build_book(output_dir=base / "book-build")

@@ -19,10 +19,9 @@ _RESOURCE = re.compile(
 
 
 @pytest.fixture(scope="session")
-def html_dir(tmp_path_factory):
-    # A cold build into a folder of its own: no cache, no earlier output.
-    out = tmp_path_factory.mktemp("book-cold")
-    return course.build_book(force=True, output_dir=out)
+def html_dir(book_html):
+    # A cold build into a folder of its own (tests/conftest.py).
+    return book_html
 
 
 def _text(page: pathlib.Path) -> str:

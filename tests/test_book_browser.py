@@ -13,8 +13,6 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from trainer_billing import course
-
 CHROMIUM = pathlib.Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
@@ -31,11 +29,8 @@ pytestmark = [
 
 
 @pytest.fixture(scope="session")
-def built_html(tmp_path_factory):
-    # Shared by every xdist worker: build_book locks the folder, so the
-    # first worker builds and the others find the book fresh.
-    shared = tmp_path_factory.getbasetemp().parent / "book-build"
-    return course.build_book(output_dir=shared)
+def built_html(book_html):
+    return book_html       # built once per run (tests/conftest.py)
 
 
 class _Quiet(http.server.SimpleHTTPRequestHandler):

@@ -20,7 +20,6 @@ from urllib.parse import unquote, urljoin, urlsplit
 import pytest
 import yaml
 
-from trainer_billing import course
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 BOOK = ROOT / "book"
@@ -72,9 +71,8 @@ PAGES = _toc_files()
 
 
 @pytest.fixture(scope="session")
-def built_html(tmp_path_factory):
-    shared = tmp_path_factory.getbasetemp().parent / "book-build"
-    return course.build_book(output_dir=shared)
+def built_html(book_html):
+    return book_html       # built once per run (tests/conftest.py)
 
 
 class _PageParser(html.parser.HTMLParser):

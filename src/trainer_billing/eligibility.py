@@ -21,8 +21,11 @@ The rules come from the plan, never from the caller's hopes:
   therapist or physician; a physician's prescription does not change that
   (42 CFR 410.60; FACTS.md 1.1 claim 3);
 - an HSA/FSA pays only for treatment of a specific diagnosed disease,
-  with a letter of medical necessity; the administrator decides (IRS Pub.
-  502, Rev. Rul. 2002-19; FACTS.md K, 1.1 claim 11).
+  with a letter of medical necessity (IRS Pub. 502, Rev. Rul. 2002-19;
+  FACTS.md K, 1.1 claim 11). An FSA's or HRA's administrator checks each
+  claim before it pays; an HSA's custodian does not, so the holder
+  decides and keeps the proof for the IRS (IRS Notice 2004-2;
+  Pub. 969 for 2025 returns).
 
 When no benefit applies, ``Decision.alternatives`` lists the honest routes
 (superbill with S9451 where the plan accepts it, HSA/FSA with an LMN,
@@ -585,7 +588,9 @@ def _evaluate(benefit, index, plan, client, code, provider_type,
             "letter_of_medical_necessity",
             "A letter of medical necessity from the physician: the "
             "diagnosis, the program, how long, and why it treats the "
-            "disease. The administrator decides; keep every receipt.",
+            "disease. An FSA or HRA administrator checks it before "
+            "paying; with an HSA the client decides and keeps the letter "
+            "and every receipt for the IRS.",
             Rule(f"{pid}.benefits[{benefit.get('service')}].notes",
                  FACTS_HSA), None))
     threshold = plan.get("therapy_threshold")
@@ -730,9 +735,10 @@ def honest_routes(client, plan, code, provider_type, plans=None):
         True if hits else False,
         ("The client has a diagnosed disease ("
          + ", ".join(codes.diagnosis(h).dotted for h in hits)
-         + "): with a letter of medical necessity the HSA/FSA "
-         "administrator may reimburse training that treats it. "
-         "Gym dues never qualify." if hits else
+         + "): with a letter of medical necessity, training that "
+         "treats it can be paid from an HSA or FSA (an FSA's "
+         "administrator checks first; an HSA holder keeps the proof "
+         "for the IRS). Gym dues never qualify." if hits else
          "Only training that treats a specific diagnosed disease "
          f"(e.g. {', '.join(disease) or 'obesity, hypertension'}) can be "
          "reimbursed; general fitness or appearance cannot."),

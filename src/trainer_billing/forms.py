@@ -94,10 +94,13 @@ LMN_NOTE = (
     "a program that treats a specific disease diagnosed by a physician "
     "(for example obesity, hypertension or heart disease) can be medical "
     "care paid from an HSA or FSA; gym or health-club dues, and programs "
-    "for general health, fitness or appearance, are not. This letter "
-    "supports a request to the plan administrator; it does not guarantee "
-    "that the expense is eligible, and plans differ. Keep the receipts "
-    "(superbills) with it.")
+    "for general health, fitness or appearance, are not. For an FSA or "
+    "HRA, this letter supports a request to the plan administrator, who "
+    "checks the claim before paying. For an HSA, no one checks in "
+    "advance: the account holder decides and keeps this letter and the "
+    "receipts (superbills) as proof for the IRS (IRS Notice 2004-2; "
+    "Publication 969). It does not guarantee that the expense is "
+    "eligible, and plans differ.")
 
 
 #: Letters that Unicode does not decompose, and typographic marks, as the
@@ -812,8 +815,10 @@ def lmn_pdf(claim, *, physician=None, program="", duration="",
     the claim's referring provider (item 17, with the NPI of 17b); a
     ``physician`` given by name leaves the NPI blank. Anything the claim
     and the options do not give is left as a blank line. A closing note
-    says what the letter does and does not do (IRS Publication 502; Rev.
-    Rul. 2002-19; FACTS.md section K).
+    says what the letter does and does not do, and who decides: an FSA's
+    or HRA's administrator before paying, an HSA's holder, who keeps the
+    proof (IRS Publication 502; Rev. Rul. 2002-19; IRS Notice 2004-2;
+    Publication 969 for 2025 returns; FACTS.md section K).
     """
     claim = claim if isinstance(claim, dict) else {}
     doc = _Document("Letter of medical necessity (template)",
@@ -828,11 +833,13 @@ def lmn_pdf(claim, *, physician=None, program="", duration="",
         physician_name, physician_npi = _text(physician), ""
 
     doc.put(10, 10, 195.9, 8, "LETTER OF MEDICAL NECESSITY", 15, bold=True)
-    doc.put(10, 18, 195.9, 5, "For an HSA, FSA or HRA administrator - "
-            "template for the physician to complete and sign", 9)
+    doc.put(10, 18, 195.9, 5, "For an FSA or HRA administrator, or an "
+            "HSA holder's records - for the physician to complete and "
+            "sign", 9)
     pdf.set_y(27)
     doc.blank("Date:", _text(date))
-    doc.blank("To:", "The plan administrator")
+    doc.blank("To:", "The plan administrator (FSA or HRA), or the "
+              "patient's records (HSA)")
     doc.blank("Patient:", _name_first_last(patient.get("name")))
     doc.blank("Date of birth:", _us_date(patient.get("birth_date")))
     doc.blank("Member ID:", _text(insured.get("id")))

@@ -46,8 +46,10 @@ book: setup
 	$(BIN)/trainer-billing build-book
 
 lab: setup
+	JUPYTER_PATH=$(CURDIR)/share/jupyter$${JUPYTER_PATH:+:$$JUPYTER_PATH} \
 	$(BIN)/jupyter lab --ip=127.0.0.1 --no-browser \
 	  --ServerApp.jpserver_extensions=trainer_billing.course=True \
+	  --VoilaConfiguration.template=trainer-billing \
 	  $$([ "$$(id -u)" = 0 ] && echo --allow-root)
 
 grade: setup

@@ -98,6 +98,8 @@ def test_start_serves_book_and_lab_on_localhost(course_server):
         # Voila runs the workbook in a kernel before it answers.
         app = requests.get(addresses["Voila"], timeout=180)
         assert app.status_code == 200
+        # The course's template: Voila's own links Font Awesome from a CDN.
+        assert "cdn.jsdelivr.net" not in app.text
 
     os.kill(proc.pid, signal.SIGTERM)
     assert proc.wait(60) == 0

@@ -16,8 +16,11 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
+
+from trainer_billing import course
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = "/usr/bin/chromium"
@@ -88,13 +91,13 @@ def start(notebook, folder):
     log = Path(folder) / f"voila-{port}.log"
     command = [
         sys.executable, "-c", _VOILA, str(notebook), "--no-browser",
-        f"--port={port}",
+        f"--port={port}", f"--template={course.VOILA_TEMPLATE}",
         "--Voila.ip=127.0.0.1", "--Voila.port_retries=0",
         f"--token={token}", f"--Voila.connection_dir_root={folder}"]
     with open(log, "wb") as out:
         process = subprocess.Popen(
             command, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT,
-            start_new_session=True)
+            start_new_session=True, env=course.jupyter_env())
     url = f"http://127.0.0.1:{port}/?token={token}"
     try:
         _wait_until_up(url, process, log)
@@ -135,8 +138,15 @@ def browse(url, drive, record_property, render_timeout, **page_options):
             executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         try:
             page = browser.new_page(**page_options)
+            elsewhere = []
+            page.on("request", lambda request: elsewhere.append(
+                request.url) if urlsplit(request.url).scheme in (
+                    "http", "https", "ws", "wss") and urlsplit(
+                    request.url).hostname != "127.0.0.1" else None)
             page.goto(url, timeout=render_timeout)
             drive(page)
+            # Nothing is fetched from another host (no CDN).
+            assert elsewhere == [], elsewhere
         finally:
             browser.close()
     seconds = time.monotonic() - began

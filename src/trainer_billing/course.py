@@ -54,6 +54,9 @@ BOOK_PORT_ENV = "TRAINER_BILLING_BOOK_PORT"
 LAB_PORT_ENV = "TRAINER_BILLING_LAB_PORT"
 ROOT_ENV = "TRAINER_BILLING_ROOT"
 VOILA_PATH = "voila/render/notebooks/claim_builder.ipynb"
+#: The course's Voila template (share/jupyter/voila/templates/): Voila's
+#: "lab" template without the stylesheets it links from a CDN.
+VOILA_TEMPLATE = "trainer-billing"
 
 # Files served with the book so that saved widget state renders offline:
 # (package folder in node_modules, files to copy from it).  The font
@@ -345,6 +348,18 @@ def _port_is_free(port: int) -> bool:
     return True
 
 
+def jupyter_env(env=None) -> dict:
+    """Return ``env`` (default: this process's) with the course's
+    ``share/jupyter`` first on ``JUPYTER_PATH``, where Voila finds the
+    course's template."""
+    env = dict(os.environ if env is None else env)
+    share = str(repo_root() / "share" / "jupyter")
+    rest = [p for p in env.get("JUPYTER_PATH", "").split(os.pathsep)
+            if p and p != share]
+    env["JUPYTER_PATH"] = os.pathsep.join([share, *rest])
+    return env
+
+
 def _start_lab(root: pathlib.Path, port: int, runtime: pathlib.Path,
                log_path: pathlib.Path, timeout: float = 90.0):
     """Start JupyterLab on 127.0.0.1 with a fresh token; return its info."""
@@ -359,11 +374,12 @@ def _start_lab(root: pathlib.Path, port: int, runtime: pathlib.Path,
            # Big tools send thousands of widget messages at once; see
            # _keep_every_iopub_message.
            "--ServerApp.jpserver_extensions=trainer_billing.course=True",
+           f"--VoilaConfiguration.template={VOILA_TEMPLATE}",
            # Nothing asks the internet for news or updates.
            "--LabApp.news_url=",
            "--LabApp.check_for_updates_class="
            "jupyterlab.NeverCheckForUpdate"]
-    env = dict(os.environ, JUPYTER_RUNTIME_DIR=str(runtime),
+    env = dict(jupyter_env(), JUPYTER_RUNTIME_DIR=str(runtime),
                PYDEVD_DISABLE_FILE_VALIDATION="1")
     log = open(log_path, "wb")
     # Own session: a Ctrl-C in the terminal reaches only us, and we stop

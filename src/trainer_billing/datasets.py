@@ -29,11 +29,11 @@ NPI, member ID and policy in them is made up.
 0.01
 """
 
+import csv
 import json
 import os
 import pathlib
 
-import pandas as pd
 
 #: Environment variable that points at another datasets folder.
 ENVIRONMENT_VARIABLE = "TRAINER_BILLING_DATASETS"
@@ -73,9 +73,25 @@ def path(name):
 
 
 def _csv(name, text_columns=(), **options):
+    import pandas as pd     # here, so the X12 readers load without it
+
     dtype = {column: str for column in text_columns}
     return pd.read_csv(path(name), dtype=dtype, keep_default_na=False,
                        na_values=[""], **options)
+
+
+def code_column(name, column="label"):
+    """Return {code: value of ``column``} from a code table such as
+    ``carc.csv`` or ``rarc.csv``, read without pandas (the X12 readers
+    and the denial rules use it).
+
+    >>> code_column("carc.csv")["45"]
+    'charge above the fee schedule or contracted rate'
+    >>> code_column("carc.csv", "action")["50"]
+    'appeal'
+    """
+    with open(path(name), newline="", encoding="utf-8") as table:
+        return {row["code"]: row[column] for row in csv.DictReader(table)}
 
 
 def clients():

@@ -55,21 +55,9 @@ ACTIONS = {
     "use_another_route": "Do not appeal: use a route open to you",
 }
 
-#: The CARC's usual next action. This is the rule; the meaning and the
-#: wording of each step are the data's (carc.csv). It belongs in
-#: carc.csv as an ``action`` column: until then it lives here.
-CARC_ACTIONS = {
-    "1": "bill_patient", "2": "bill_patient", "3": "bill_patient",
-    "4": "fix_and_resubmit", "8": "use_another_route",
-    "11": "fix_and_resubmit", "16": "fix_and_resubmit",
-    "18": "check_status", "27": "send_to_correct_payer",
-    "29": "write_off", "45": "write_off", "50": "appeal",
-    "96": "write_off", "97": "fix_and_resubmit",
-    "109": "send_to_correct_payer", "119": "write_off",
-    "167": "fix_and_resubmit", "170": "use_another_route",
-    "185": "use_another_route", "197": "ask_payer", "204": "write_off",
-    "B7": "check_enrollment",
-}
+#: The CARC's usual next action (datasets/carc.csv, column ``action``);
+#: the meaning and the wording of each step are there too.
+CARC_ACTIONS = datasets.code_column("carc.csv", "action")
 
 #: Remark codes whose action overrides the CARC's (the rest add a step).
 RARC_ACTIONS = {"M127": "send_records", "N286": "fix_and_resubmit",

@@ -51,6 +51,7 @@ import dataclasses
 import datetime
 import decimal
 
+from trainer_billing import datasets
 from trainer_billing.x12read import (X12Error, as_datetime,
                                      check_composite, check_elements,
                                      parse_amount, parse_date,
@@ -70,36 +71,11 @@ GROUPS = {
     "CR": "correction or reversal (4010)",
 }
 
-#: Adjustment reasons (CARC) the course uses, in our words (FACTS.md
-#: section H). Others keep only their code.
-REASONS = {
-    "1": "deductible", "2": "coinsurance", "3": "copayment",
-    "4": "procedure and modifier do not fit, or a modifier is missing",
-    "8": "procedure does not fit the provider's type or specialty",
-    "11": "diagnosis does not support the procedure",
-    "16": "information missing or a billing error (see the remark)",
-    "18": "exact duplicate of a claim or line already received",
-    "27": "service after coverage ended",
-    "29": "filed after the timely-filing limit",
-    "45": "charge above the fee schedule or contracted rate",
-    "50": "not medically necessary in the payer's view",
-    "96": "non-covered charge (see the remark)",
-    "97": "paid as part of another service",
-    "109": "not covered by this payer; send to the right payer",
-    "119": "benefit maximum for the period reached",
-    "167": "diagnosis not covered",
-    "170": "not paid when billed by this type of provider",
-    "185": "rendering provider not eligible for this service",
-    "197": "precertification or authorization not obtained",
-    "204": "service not covered under the patient's current plan",
-    "B7": "provider not certified or eligible on that date",
-}
-
-#: Remark codes (RARC) from FACTS.md section H.
-REMARKS = {
-    "M127": "the medical record for this service is missing",
-    "N386": "decision based on a National Coverage Determination",
-}
+#: Adjustment reasons (CARC) and remark codes (RARC) the course uses, in
+#: a few of our words (datasets/carc.csv and rarc.csv, column ``label``;
+#: FACTS.md section H). Others keep only their code.
+REASONS = datasets.code_column("carc.csv")
+REMARKS = datasets.code_column("rarc.csv")
 
 #: CLP02 claim status codes the reader names (X12 element 1029).
 STATUS = {

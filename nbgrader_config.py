@@ -19,7 +19,7 @@ import sys
 from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
 from nbgrader.preprocessors import ClearHiddenTests, ClearMarkScheme, GetGrades
 
-from trainer_billing.feedback import StripHiddenTracebacks
+from trainer_billing.feedback import StripHiddenTracebacks, StripQuotedSecrets
 
 c = get_config()  # noqa: F821 (traitlets provides get_config)
 
@@ -72,6 +72,9 @@ c.GenerateFeedback.preprocessors = [
     # Before ClearHiddenTests: a failed visible assert's traceback quotes
     # the lines after it, hidden tests included; this removes them.
     StripHiddenTracebacks,
+    # A submission's code can print the hidden tests (the calling cell's
+    # source) or read solutions/; such outputs are replaced by a notice.
+    StripQuotedSecrets,
     ClearHiddenTests,
     ClearMarkScheme,
     CSSHTMLHeaderPreprocessor,

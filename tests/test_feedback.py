@@ -56,3 +56,87 @@ def test_cells_without_hidden_tests_are_untouched():
     before = list(nb.cells[0].outputs[0].traceback)
     nb, _ = StripHiddenTracebacks()(nb, {})
     assert nb.cells[0].outputs[0].traceback == before
+
+
+# --- outputs that quote what the student must not see ------------------------
+
+from traitlets.config import Config  # noqa: E402
+
+from trainer_billing.feedback import (REMOVED, StripQuotedSecrets,  # noqa: E402
+                                      secret_lines)
+
+HIDDEN_CELL = """assert npi_is_valid("1234567893"), "a valid NPI was refused"
+### BEGIN HIDDEN TESTS
+assert not npi_is_valid("1234567890"), (
+    "1234567890 has a wrong check digit: the Luhn sum needs the 80840")
+### END HIDDEN TESTS
+"""
+SCHEME_CELL = """### Question 3.1 (4 points)
+### BEGIN MARK SCHEME
+1 point for saying that a trainer cannot bill 97110 in their own name.
+### END MARK SCHEME
+"""
+SOLUTION_CELL = """def npi_is_valid(number):
+    ### BEGIN SOLUTION
+    return luhn_checksum_with_the_prefix("80840" + number) == 0
+    ### END SOLUTION
+"""
+
+
+def graded(outputs):
+    answer = nbformat.v4.new_code_cell("def npi_is_valid(number): ...")
+    answer.outputs = outputs
+    test = nbformat.v4.new_code_cell(HIDDEN_CELL)
+    test.outputs = [nbformat.v4.new_output(
+        "error", ename="AssertionError",
+        evalue="1234567890 has a wrong check digit: the Luhn sum needs the "
+               "80840", traceback=["AssertionError: 1234567890 has a wrong "
+                                   "check digit: the Luhn sum needs the 80840"])]
+    return nbformat.v4.new_notebook(cells=[
+        answer, test, nbformat.v4.new_markdown_cell(SCHEME_CELL)])
+
+
+def stream(text):
+    return nbformat.v4.new_output("stream", name="stdout", text=text)
+
+
+def strip(nb, tmp_path=None):
+    config = Config()
+    resources = {"nbgrader": {"assignment": "a1", "notebook": "a1"}}
+    if tmp_path is not None:
+        source = tmp_path / "solutions" / "a1"
+        source.mkdir(parents=True)
+        nbformat.write(nbformat.v4.new_notebook(cells=[
+            nbformat.v4.new_code_cell(SOLUTION_CELL)]), source / "a1.ipynb")
+        config.CourseDirectory.root = str(tmp_path)
+        config.CourseDirectory.source_directory = "solutions"
+    return StripQuotedSecrets(config=config).preprocess(nb, resources)[0]
+
+
+def test_an_output_quoting_a_hidden_test_or_mark_scheme_is_replaced():
+    # What a submission prints with print(_ih[-1]) or by reading the files.
+    nb = strip(graded([stream(HIDDEN_CELL), stream("fine\n"),
+                       stream(SCHEME_CELL)]))
+    outputs = nb.cells[0].outputs
+    assert [o.text for o in outputs] == [REMOVED, "fine\n", REMOVED]
+
+
+def test_a_failed_hidden_assert_keeps_its_teaching_message():
+    nb = strip(graded([]))
+    [error] = nb.cells[1].outputs
+    assert error.output_type == "error"
+    assert "needs the 80840" in error.evalue
+
+
+def test_an_output_quoting_the_instructors_solution_is_replaced(tmp_path):
+    leaked = stream(SOLUTION_CELL)
+    nb = strip(graded([leaked, stream("return number\n")]), tmp_path)
+    assert [o.text for o in nb.cells[0].outputs] == [
+        REMOVED, "return number\n"]
+
+
+def test_secret_lines_leave_out_short_and_shared_lines():
+    cells = [{"source": "x = 1\n### BEGIN HIDDEN TESTS\nassert x\n"
+                        "assert some_long_name(x) == 2\n### END HIDDEN TESTS"},
+             {"source": "assert some_long_name(x) == 2"}]
+    assert secret_lines(cells, ("HIDDEN TESTS",)) == {"BEGIN HIDDEN TESTS"}

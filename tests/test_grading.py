@@ -34,7 +34,22 @@ COURSE_ID = "trainer-billing"  # as in nbgrader_config.py
 ASSIGNMENT = "npi_and_units"
 SOURCE = ROOT / "solutions" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
 RELEASE = ROOT / "exercises" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
-STUDENTS = ("solution", "untouched", "ama_mistake")
+STUDENTS = ("solution", "untouched", "ama_mistake", "spy")
+
+# Right answers, and code that prints what it should never show: the
+# cell that calls it (with the hidden tests nbgrader put back) and every
+# instructor's notebook it can reach.
+SPY = """
+_right = npi_check_digit
+
+
+def npi_check_digit(first_nine):
+    import pathlib
+    print(get_ipython().user_ns["_ih"][-1])
+    for path in sorted(pathlib.Path("../../..").glob("solutions/*/*.ipynb")):
+        print(path.read_text())
+    return _right(first_nine)
+"""
 
 # Points per grade cell of npi_and_units, as its questions state them.
 POINTS = {"q1_1_test": 3, "q1_2_test": 3, "q2_1_test": 4, "q2_2_test": 2}
@@ -163,6 +178,13 @@ def build_course(course):
     hand_in(course, "solution", nbformat.read(SOURCE, as_version=4))
     hand_in(course, "untouched", nbformat.read(RELEASE, as_version=4))
     hand_in(course, "ama_mistake", ama_mistake_notebook())
+    spy = ama_mistake_notebook()
+    cells = nbgrader_cells(spy)
+    solutions = nbgrader_cells(nbformat.read(SOURCE, as_version=4))
+    cells["q2_1_answer"].source = without_delimiters(
+        solutions["q2_1_answer"].source)
+    cells["q1_1_answer"].source += SPY
+    hand_in(course, "spy", spy)
     nbgrader(course, "autograde", ASSIGNMENT)
     nbgrader(course, "generate_feedback", ASSIGNMENT)
     return read_scores(course)
@@ -337,3 +359,6 @@ def test_feedback_shows_no_hidden_test_or_mark_scheme(course):
         assert "Question 3.1" in text and "npi_check_digit" in text
         leaked = [line for line in secret if line in text]
         assert not leaked, (student, leaked)
+        # The spy's printouts are replaced by a notice, and only they.
+        assert ("it quoted the instructor's hidden tests" in text) is (
+            student == "spy"), student

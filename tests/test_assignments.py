@@ -388,3 +388,32 @@ def test_typical_mistake_loses_what_the_mark_scheme_says(course, name):
                 for g, p in spec["points"].items()}
     assert {g: grades[g]["auto_score"] for g in spec["points"]} == expected
     assert course[1][name]["mistake"]["score"] == sum(expected.values())
+
+
+# Honest answers worded otherwise than the solution: the self-check says
+# "right", so the graded tests (hidden ones too) must pass as well.
+VARIANTS = {
+    "documentation": ("q1_1", 'note["author"] = "S. Rivera, CPT"\n'),
+    "capstone": ("q3_2", 'credentials = ("Personal trainer (certified), '
+                         'not a licensed therapist")\n'),
+}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", VARIANTS)
+def test_an_honest_variant_passes_the_tests_its_self_check_calls_right(
+        name, tmp_path):
+    from nbclient import NotebookClient
+
+    question, extra = VARIANTS[name]
+    nb = nbformat.read(source_path(name), as_version=4)
+    nbgrader_cells(nb)[f"{question}_answer"].source += "\n" + extra
+    NotebookClient(nb, timeout=60, kernel_name="python3", allow_errors=True,
+                   resources={"metadata": {"path": str(tmp_path)}}).execute()
+    cells = nbgrader_cells(nb)
+    errors = [o for o in cells[f"{question}_test"].outputs
+              if o.output_type == "error"]
+    assert not errors, errors[0].evalue if errors else None
+    said = "".join(o.get("text", "")
+                   for o in cells[f"{question}_selfcheck"].outputs)
+    assert ": right." in said, said

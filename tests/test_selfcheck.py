@@ -21,6 +21,7 @@ def test_check_prints_right_or_not_yet(capsys):
     out = capsys.readouterr().out.splitlines()
     assert out[0] == "Question 2.1: right."
     assert out[1].startswith("Question 2.1: not yet right.")
+    assert "passing it does not make the answer right" in out[1]
 
 
 def test_unserialisable_answers_are_not_right():

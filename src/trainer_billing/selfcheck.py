@@ -43,6 +43,7 @@ def check(question, value, expected_digest, *, quiet=False):
         label = question.replace("_", ".").lstrip("q")
         print(f"Question {label}: " + (
             "right." if right else
-            "not yet right. Read the task again; the visible tests "
-            "above give hints."))
+            "not yet right. Read the task again: the test cell above "
+            "checks only part of the answer, so passing it does not make "
+            "the answer right."))
     return right

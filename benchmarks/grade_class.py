@@ -82,6 +82,8 @@ HOSTILE = {
     "os_exit": "os._exit(0) in the answer to 2.1",
     "huge_output": "prints 200 MB in the answer to 1.2",
     "deleted_test": "deletes the test cell of 1.1",
+    "deleted_locked": "deletes a locked cell that is not a test (the "
+                      "self-check helper)",
     "edited_test": "replaces the locked test of 1.1 by `pass` "
                    "(and answers 1.1 wrongly)",
     "copied_cell": "pastes a copy of the test cell of 1.1, same grade_id "
@@ -153,6 +155,8 @@ def submission(kind, huge_output_bytes=200_000_000):
             f"\nfor _ in range({lines}):\n    print('x' * 999)\n")
     elif kind == "deleted_test":
         nb.cells.remove(cells["q1_1_test"])
+    elif kind == "deleted_locked":
+        nb.cells.remove(cells["selfcheck_setup"])
     elif kind == "edited_test":
         cells["q1_1_answer"].source = WRONG["q1_1_answer"]
         cells["q1_1_test"].source = "pass\n"

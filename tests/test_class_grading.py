@@ -57,6 +57,9 @@ EXPECTED = {
     "os_exit": ("flagged", 0, ["kernel died", "q2_1_answer"]),
     "huge_output": ("graded", FULL, []),
     "deleted_test": ("graded", FULL, ["q1_1_test was deleted"]),
+    "deleted_locked": ("graded", FULL, [
+        "locked cell selfcheck_setup was deleted; nbgrader does not put it "
+        "back"]),
     "edited_test": ("graded", FULL - 3 - 3,
                     ["locked cell q1_1_test was edited"]),
     "copied_cell": ("graded", FULL - 3 - 3,
@@ -337,3 +340,14 @@ def test_unknown_assignment_exits_2(small):
         capture_output=True, text=True, timeout=120)
     assert result.returncode == 2
     assert "no assignment 'no_such_thing'" in result.stderr
+
+
+def test_a_changed_grade_id_is_explained_not_just_named():
+    import logging
+
+    from trainer_billing import grading
+    reason = grading._reason([(logging.ERROR, (
+        "Traceback (most recent call last):\n  File \"overwritecells.py\"\n"
+        "KeyError: 'grade_id'"))], "q1_1_test")
+    assert "grading metadata was changed or removed" in reason
+    assert "compare the submission's cells with the release" in reason

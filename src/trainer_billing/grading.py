@@ -304,6 +304,10 @@ def _inspect(submitted: Path, release: Path) -> list[str]:
             if not copies:
                 if meta.get("grade") or meta.get("task"):
                     notes.append(f"cell {grade_id} was deleted; put back")
+                elif meta.get("locked"):
+                    notes.append(f"locked cell {grade_id} was deleted; "
+                                 "nbgrader does not put it back, so a test "
+                                 "that needs it fails")
                 continue
             if len(copies) > 1:
                 notes.append(f"cell {grade_id} appears {len(copies)} "
@@ -341,6 +345,10 @@ def _reason(messages, last_cell):
             "CellTimeoutError" in text and "Interrupting kernel" in text):
         return (f"a cell{where} ran too long and ignored the interrupt "
                 "(Ctrl-C)")
+    if "KeyError: 'grade_id'" in text:
+        return ("nbgrader failed: a cell's grading metadata was changed or "
+                "removed (KeyError 'grade_id'); compare the submission's "
+                "cells with the release, or grade it by hand")
     if "NotJSONError" in text or "JSONDecodeError" in text or \
             "NotebookValidationError" in text or "ValidationError" in text:
         return "the file handed in is not a readable notebook"

@@ -38,3 +38,16 @@ def book_html(tmp_path_factory):
     if "PYTEST_XDIST_WORKER" in os.environ:
         base = base.parent          # the run's folder, shared by workers
     return course.build_book(output_dir=base / "book-build")
+
+
+@pytest.fixture
+def book_url(book_html):
+    """Return the address of the built book, served on 127.0.0.1 (any
+    free port) as ``start`` serves it, until the test ends."""
+    from trainer_billing import course
+    server, _ = course._serve_book(book_html, 0)
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -5,10 +5,7 @@ Uses Debian's Chromium (``/usr/bin/chromium``) through Playwright; no
 browser is downloaded.
 """
 
-import functools
-import http.server
 import pathlib
-import threading
 from urllib.parse import urlsplit
 
 import pytest
@@ -32,23 +29,6 @@ pytestmark = [
 def built_html(book_html):
     return book_html       # built once per run (tests/conftest.py)
 
-
-class _Quiet(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
-
-
-@pytest.fixture
-def book_url(built_html):
-    handler = functools.partial(_Quiet, directory=str(built_html))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/"
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def test_lesson_widget_renders_offline(book_url):

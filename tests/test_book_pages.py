@@ -10,11 +10,8 @@ and every xdist worker (the same folder as test_book_browser.py uses;
 and find it fresh).
 """
 
-import functools
 import html.parser
-import http.server
 import pathlib
-import threading
 from urllib.parse import unquote, urljoin, urlsplit
 
 import pytest
@@ -207,23 +204,6 @@ def test_chapter_has_objectives_and_sources(built_html, chapter):
     assert first == 0, f"{chapter} does not open with its objectives"
     assert last == len(titles) - 1, f"{chapter} does not close with Sources"
 
-
-class _Quiet(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
-
-
-@pytest.fixture
-def book_url(built_html):
-    handler = functools.partial(_Quiet, directory=str(built_html))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/"
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def _describe(violation):

@@ -18,26 +18,21 @@ lock builds it and writes the scores to a JSON file; the others read it.
 The fast tests check the committed files without running nbgrader.
 """
 
-import fcntl
-import json
-import os
 import re
 import shutil
-import subprocess
-import sys
 import tomllib
 from pathlib import Path
 
 import nbformat
 import pytest
 
+from nbgrader_course import (DELIMITERS, nbgrader, nbgrader_cells, secrets,
+                            shared, without_delimiters)
 from trainer_billing import selfcheck
 
 ROOT = Path(__file__).resolve().parents[1]
 COURSE_ID = "trainer-billing"  # as in nbgrader_config.py
 STUDENTS = ("solution", "untouched", "mistake")
-DELIMITERS = ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS",
-              "END HIDDEN TESTS", "BEGIN MARK SCHEME", "END MARK SCHEME")
 
 
 def _spec(path):
@@ -64,32 +59,6 @@ def release_path(name):
     return ROOT / "exercises" / name / f"{name}.ipynb"
 
 
-def nbgrader_cells(nb):
-    return {cell.metadata.nbgrader["grade_id"]: cell for cell in nb.cells
-            if "nbgrader" in cell.metadata}
-
-
-def without_delimiters(source):
-    return "\n".join(line for line in source.splitlines()
-                     if not any(d in line for d in DELIMITERS))
-
-
-def secrets(nb):
-    """Return the stripped lines (12 characters or more) that appear only
-    inside solution, hidden-test or mark-scheme regions."""
-    hidden, shown = set(), set()
-    for cell in nb.cells:
-        inside = False
-        for line in cell.source.splitlines():
-            if "### BEGIN" in line:
-                inside = True
-            elif "### END" in line:
-                inside = False
-            else:
-                (hidden if inside else shown).add(line.strip())
-    return {line for line in hidden - shown if len(line) >= 12}
-
-
 def mistake_notebook(name):
     """The committed release, answered with the solutions except for the
     assignment's typical mistake."""
@@ -105,21 +74,6 @@ def mistake_notebook(name):
 
 
 # --- the shared temporary course ---------------------------------------------
-
-def nbgrader(course, *args):
-    env = dict(os.environ)
-    for name in ("JUPYTER_CONFIG_DIR", "JUPYTER_RUNTIME_DIR", "IPYTHONDIR"):
-        path = course.parent / name.lower()
-        path.mkdir(exist_ok=True)
-        env[name] = str(path)
-    result = subprocess.run(
-        [sys.executable, "-m", "nbgrader", *args], cwd=course, env=env,
-        capture_output=True, text=True, timeout=600)
-    assert result.returncode == 0, (
-        f"nbgrader {' '.join(args)} failed ({result.returncode}):\n"
-        f"{result.stdout}\n{result.stderr}")
-    return result
-
 
 def read_scores(course):
     from nbgrader.api import Gradebook
@@ -171,19 +125,7 @@ def build_course(course):
 @pytest.fixture(scope="session")
 def course(tmp_path_factory):
     """Return (course folder, scores read from its gradebook)."""
-    if "PYTEST_XDIST_WORKER" in os.environ:
-        shared = tmp_path_factory.getbasetemp().parent
-    else:
-        shared = tmp_path_factory.mktemp("assignments")
-    folder = shared / "assignments-course"
-    done = shared / "assignments-course-scores.json"
-    with open(shared / "assignments-course.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if not done.exists():
-            if folder.exists():  # a worker that failed before us
-                shutil.rmtree(folder)
-            done.write_text(json.dumps(build_course(folder)))
-    return folder, json.loads(done.read_text())
+    return shared(tmp_path_factory, "assignments-course", build_course)
 
 
 # --- fast checks on the committed files --------------------------------------

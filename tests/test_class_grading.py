@@ -16,10 +16,8 @@ Under pytest-xdist each course is built once, by the first worker to get
 its lock; the others read what it saved.
 """
 
-import fcntl
 import importlib.util
 import json
-import os
 import shutil
 import sqlite3
 import subprocess
@@ -29,6 +27,8 @@ from pathlib import Path
 
 import nbformat
 import pytest
+
+from nbgrader_course import shared
 
 ROOT = Path(__file__).resolve().parents[1]
 ASSIGNMENT = "npi_and_units"
@@ -108,23 +108,6 @@ def gradebook_rows(course):
     connection.close()
     return {"rows": rows, "students": students,
             "integrity": [row[0] for row in integrity]}
-
-
-def shared(tmp_path_factory, name, build):
-    """Build a course once per test run (all xdist workers) and return
-    (folder, what ``build`` saved)."""
-    if "PYTEST_XDIST_WORKER" in os.environ:
-        base = tmp_path_factory.getbasetemp().parent
-    else:
-        base = tmp_path_factory.mktemp(name)
-    folder, done = base / name, base / f"{name}.json"
-    with open(base / f"{name}.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if not done.exists():
-            if folder.exists():  # a worker that failed before us
-                shutil.rmtree(folder)
-            done.write_text(json.dumps(build(folder)), encoding="utf-8")
-    return folder, json.loads(done.read_text(encoding="utf-8"))
 
 
 def build_hostile(folder):

@@ -16,18 +16,17 @@ lock builds it and writes the scores to a JSON file; the others read it.
 """
 
 import ast
-import fcntl
 import html
-import json
-import os
 import re
 import shutil
-import subprocess
 import sys
 from pathlib import Path
 
 import nbformat
 import pytest
+
+from nbgrader_course import (DELIMITERS, nbgrader, nbgrader_cells, secrets,
+                            shared, without_delimiters)
 
 ROOT = Path(__file__).resolve().parents[1]
 COURSE_ID = "trainer-billing"  # as in nbgrader_config.py
@@ -55,8 +54,6 @@ def npi_check_digit(first_nine):
 POINTS = {"q1_1_test": 3, "q1_2_test": 3, "q2_1_test": 4, "q2_2_test": 2}
 MANUAL = {"q3_1_task": 4}
 
-DELIMITERS = ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS",
-              "END HIDDEN TESTS", "BEGIN MARK SCHEME", "END MARK SCHEME")
 
 # The "typical wrong answer": each code rounded on its own, no pooling.
 AMA_STYLE_CMS_UNITS = '''\
@@ -71,60 +68,13 @@ def assignments():
                   if p.is_dir() and any(p.glob("*.ipynb")))
 
 
-def nbgrader_cells(nb):
-    return {cell.metadata.nbgrader["grade_id"]: cell for cell in nb.cells
-            if "nbgrader" in cell.metadata}
-
-
-def secrets(nb, kinds=("SOLUTION", "HIDDEN TESTS", "MARK SCHEME")):
-    """Return the stripped lines that only the instructor may see.
-
-    A line counts as secret if it is inside a region of one of `kinds` and
-    nowhere outside such regions (a visible check may repeat a line such
-    as `assert got == expected, (`); lines under 12 characters, such as
-    ")", are left out.
-    """
-    hidden, shown = set(), set()
-    for cell in nb.cells:
-        inside = False
-        for line in cell.source.splitlines():
-            if any(f"BEGIN {kind}" in line for kind in kinds):
-                inside = True
-            elif any(f"END {kind}" in line for kind in kinds):
-                inside = False
-            else:
-                (hidden if inside else shown).add(line.strip())
-    return {line for line in hidden - shown if len(line) >= 12}
-
-
 def question_number(grade_id):
     """Return "2.1" for grade ids such as "q2_1_test" or "q2_1_task"."""
     major, minor = grade_id.split("_")[:2]
     return f"{major[1:]}.{minor}"
 
 
-def without_delimiters(source):
-    return "\n".join(line for line in source.splitlines()
-                     if not any(d in line for d in DELIMITERS))
-
-
 # --- the shared temporary course ---------------------------------------------
-
-def nbgrader(course, *args):
-    env = dict(os.environ)
-    # Keep the user's own Jupyter config out, and each run's files apart.
-    for name in ("JUPYTER_CONFIG_DIR", "JUPYTER_RUNTIME_DIR", "IPYTHONDIR"):
-        path = course.parent / name.lower()
-        path.mkdir(exist_ok=True)
-        env[name] = str(path)
-    result = subprocess.run(
-        [sys.executable, "-m", "nbgrader", *args], cwd=course, env=env,
-        capture_output=True, text=True, timeout=600)
-    assert result.returncode == 0, (
-        f"nbgrader {' '.join(args)} failed ({result.returncode}):\n"
-        f"{result.stdout}\n{result.stderr}")
-    return result
-
 
 def hand_in(course, student, nb):
     path = course / "submitted" / student / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
@@ -193,20 +143,7 @@ def build_course(course):
 @pytest.fixture(scope="session")
 def course(tmp_path_factory):
     """Return (course folder, scores read from its gradebook)."""
-    if "PYTEST_XDIST_WORKER" in os.environ:
-        # All workers of one run share the parent of their basetemp.
-        shared = tmp_path_factory.getbasetemp().parent
-    else:
-        shared = tmp_path_factory.mktemp("grading")
-    folder = shared / "course"
-    done = shared / "course-scores.json"
-    with open(shared / "course.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if not done.exists():
-            if folder.exists():  # a worker that failed before us
-                shutil.rmtree(folder)
-            done.write_text(json.dumps(build_course(folder)))
-    return folder, json.loads(done.read_text())
+    return shared(tmp_path_factory, "grading-course", build_course)
 
 
 # --- fast checks on the committed files --------------------------------------

@@ -34,6 +34,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from nbgrader_course import secrets
+
 ROOT = Path(__file__).resolve().parents[1]
 GUIDE = ROOT / "book" / "instructor_guide.md"
 ASSIGNMENT = "npi_and_units"
@@ -81,22 +83,6 @@ def test_guide_marks_every_command_and_has_every_step():
 
 
 # --- the round ---------------------------------------------------------------
-
-def secret_lines(nb, kinds=("HIDDEN TESTS", "MARK SCHEME")):
-    """Return the stripped lines (12 characters or more) found only
-    between BEGIN/END markers of `kinds` in nb."""
-    hidden, shown = set(), set()
-    for cell in nb.cells:
-        inside = False
-        for line in cell.source.splitlines():
-            if any(f"BEGIN {kind}" in line for kind in kinds):
-                inside = True
-            elif any(f"END {kind}" in line for kind in kinds):
-                inside = False
-            else:
-                (hidden if inside else shown).add(line.strip())
-    return {line for line in hidden - shown if len(line) >= 12}
-
 
 def answered_as_the_solutions(path):
     """Put the solutions' answers into the fetched notebook at path."""
@@ -188,7 +174,8 @@ def test_every_command_of_the_guide_runs_and_grades_the_class(tmp_path):
     assert rows["ana"]["first_name"] == "Ana"
 
     # Each student fetched their own feedback, which hides what it should.
-    secret = secret_lines(nbformat.read(SOURCE, as_version=4))
+    secret = secrets(nbformat.read(SOURCE, as_version=4),
+                     kinds=("HIDDEN TESTS", "MARK SCHEME"))
     assert len(secret) > 30
     for student in STUDENTS:
         pages = list((homes[student] / ASSIGNMENT / "feedback").glob(

@@ -46,6 +46,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from nbgrader_course import without_delimiters
+
 ROOT = Path(__file__).resolve().parents[1]
 DEPLOY = ROOT / "deploy" / "jupyterhub"
 SETUP = DEPLOY / "setup.sh"
@@ -58,8 +60,6 @@ SOURCE = ROOT / "solutions" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
 # Points per autograded cell of npi_and_units (tests/test_grading.py).
 POINTS = {"q1_1_test": 3, "q1_2_test": 3, "q2_1_test": 4, "q2_2_test": 2}
 MAX_SCORE = sum(POINTS.values()) + 4  # plus Question 3.1, read by hand
-DELIMITERS = ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS",
-              "END HIDDEN TESTS")
 AMA_STYLE_CMS_UNITS = '''\
 def cms_units(minutes: dict[str, int]) -> dict[str, int]:
     """Return billable units per code for one day, by the CMS 8-minute rule."""
@@ -215,11 +215,6 @@ def free_ports(count):
     finally:
         for s in sockets:
             s.close()
-
-
-def without_delimiters(source):
-    return "\n".join(line for line in source.splitlines()
-                     if not any(d in line for d in DELIMITERS))
 
 
 def answered(release_path, wrong_cms_rule):

@@ -40,6 +40,17 @@ def short(exc):
     return text[0] if text and text[0] else type(exc).__name__
 
 
+def guarded(action, say):
+    """Return a button's click handler that runs ``action()``; an error
+    is shown in words with ``say(message)``, never as a traceback."""
+    def handler(_button):
+        try:
+            action()
+        except Exception as exc:  # a button never shows a traceback
+            say(f"Something went wrong: {short(exc)}")
+    return handler
+
+
 def set_value(box, value):
     """Return None; set a widget's value only if it changes (each change
     is a message to the browser)."""

@@ -42,7 +42,7 @@ from pathlib import Path
 import ipywidgets as w
 
 from trainer_billing import claim, forms, scrub, x12
-from ._common import SEVERITY_COLOUR, plain, set_value, short
+from ._common import SEVERITY_COLOUR, guarded, plain, set_value, short
 
 #: Where a draft goes unless the user types another path (``drafts/`` is
 #: ignored by git).
@@ -1030,12 +1030,7 @@ def _blocked(errors):
 
 def _guarded(builder, action):
     """Return a click handler that runs ``action`` and shows any error."""
-    def handler(_button):
-        try:
-            action()
-        except Exception as exc:  # a button never shows a traceback
-            builder._say(f"Something went wrong: {short(exc)}", "error")
-    return handler
+    return guarded(action, lambda text: builder._say(text, "error"))
 
 
 def _blank_claim():

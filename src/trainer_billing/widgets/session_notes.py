@@ -23,7 +23,7 @@ import re
 import ipywidgets as w
 
 from trainer_billing import notes
-from ._common import SEVERITY_COLOUR, plain, short
+from ._common import SEVERITY_COLOUR, guarded, plain, short
 
 #: Exercise rows the form offers.
 MAX_EXERCISES = 8
@@ -460,9 +460,6 @@ def _count(number, noun):
 
 
 def _guarded(builder, action):
-    def handler(_button):
-        try:
-            action()
-        except Exception as exc:  # a button never shows a traceback
-            builder._say(f"Something went wrong: {short(exc)}", "error")
-    return handler
+    return guarded(action, lambda text: builder._say(text, "error"))
+
+

@@ -23,7 +23,7 @@ import html
 import ipywidgets as w
 
 from trainer_billing import codes, units
-from ._common import ERROR, NOTE, error_html, plain, short
+from ._common import ERROR, NOTE, error_html, guarded, plain, short
 
 #: Rows the calculator starts with: the CMS example of FACTS.md section E.
 EXAMPLE_ROWS = (("97110", "33"), ("97140", "7"))
@@ -332,11 +332,9 @@ def _summary_html(results):
 
 def _guarded(calculator, action):
     """Return a click handler that runs ``action`` and shows any error."""
-    def handler(_button):
-        try:
-            action()
-        except Exception as exc:  # a button never shows a traceback
-            calculator._summary.value = (
-                f'<div style="color:{ERROR}">Something went wrong: '
-                f"{html.escape(short(exc))}</div>")
-    return handler
+    def say(text):
+        calculator._summary.value = (
+            f'<div style="color:{ERROR}">{html.escape(text)}</div>')
+    return guarded(action, say)
+
+
